@@ -1,0 +1,111 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/*
+ * The configuration file's schema. Field names are part of the product's interface (README "Config reference").
+ * Objects are closed, so a misspelt field fails at start instead of being silently ignored.
+ */
+
+const closed = { additionalProperties: false } as const
+const identifier = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$' })
+const httpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+[^\\s]*$' })
+const usdPerMillionTokens = Type.Number({ minimum: 0, maximum: 1_000_000 })
+
+/** A provider's shape is chosen by its `type`, checked once the type is known. */
+export const ProviderHeader = Type.Object({ id: identifier, type: Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('mock')]) }, { additionalProperties: true })
+
+export const HttpProviderConfig = Type.Object(
+  {
+    id: identifier,
+    type: Type.Union([Type.Literal('anthropic'), Type.Literal('openai')]),
+    /** Follows each SDK's convention: OpenAI's includes `/v1`, Anthropic's does not. */
+    baseUrl: httpUrl,
+    /** The key itself, or `env:NAME` to read it from the environment. */
+    apiKey: Type.String({ minLength: 1 }),
+  },
+  closed,
+)
+export type HttpProviderConfig = Static<typeof HttpProviderConfig>
+
+export const MockProviderConfig = Type.Object({ id: identifier, type: Type.Literal('mock') }, closed)
+export type MockProviderConfig = Static<typeof MockProviderConfig>
+
+export type ProviderConfig = HttpProviderConfig | MockProviderConfig
+
+export const Pricing = Type.Object(
+  {
+    input: usdPerMillionTokens,
+    output: usdPerMillionTokens,
+    cacheWrite: Type.Optional(usdPerMillionTokens),
+    cacheWrite1h: Type.Optional(usdPerMillionTokens),
+    cacheRead: Type.Optional(usdPerMillionTokens),
+  },
+  closed,
+)
+export type Pricing = Static<typeof Pricing>
+
+export const ModelConfig = Type.Object(
+  {
+    id: identifier,
+    provider: identifier,
+    /** The name sent upstream, when it differs from the id callers use. */
+    upstreamId: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    /** Unix seconds; shown as `created` (OpenAI) and `created_at` (Anthropic) in /v1/models. */
+    created: Type.Optional(Type.Integer({ minimum: 0, maximum: 253_402_300_799 })),
+    pricing: Pricing,
+  },
+  closed,
+)
+export type ModelConfig = Static<typeof ModelConfig>
+
+export const LimitsConfig = Type.Object(
+  {
+    bodyBytesMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 })),
+    jsonDepthMax: Type.Optional(Type.Integer({ minimum: 8, maximum: 10_000 })),
+    keepaliveIntervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    streamIdleTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+    eventBytesMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 })),
+    keyCacheEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    keyCacheTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+  },
+  closed,
+)
+
+export const ConfigFile = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    providers: Type.Array(ProviderHeader, { maxItems: 1000 }),
+    models: Type.Array(ModelConfig, { maxItems: 100_000 }),
+    limits: Type.Optional(LimitsConfig),
+  },
+  closed,
+)
+export type ConfigFile = Static<typeof ConfigFile>
+
+/** Every limit with its unit and default. */
+export type Limits = {
+  bodyBytesMax: number
+  jsonDepthMax: number
+  keepaliveIntervalMs: number
+  streamIdleTimeoutMs: number
+  eventBytesMax: number
+  keyCacheEntriesMax: number
+  keyCacheTtlMs: number
+}
+
+export const defaultLimits: Limits = {
+  bodyBytesMax: 32 * 1024 * 1024,
+  jsonDepthMax: 128,
+  keepaliveIntervalMs: 15_000,
+  streamIdleTimeoutMs: 600_000,
+  eventBytesMax: 64 * 1024 * 1024,
+  keyCacheEntriesMax: 100_000,
+  keyCacheTtlMs: 30_000,
+}
+
+/** The validated, resolved configuration the gateway runs on: secrets read, defaults applied, frozen. */
+export type Config = {
+  providers: readonly ProviderConfig[]
+  models: readonly ModelConfig[]
+  limits: Limits
+}

@@ -1,0 +1,26 @@
+/*
+ * Money is integer micro-USD inside the gateway; decimal USD strings exist only at the edges (CLI flags, headers,
+ * JSON). Conversions here never pass through floating point.
+ */
+
+const microsPerUsd = 1_000_000
+const usdPattern = /^(\d{1,12})(?:\.(\d{1,6}))?$/
+
+/** Parses a decimal USD amount such as `5`, `12.50` or `0.000001` into micro-USD; undefined if malformed. */
+export function parseUsdToMicros(text: string): number | undefined {
+  const match = usdPattern.exec(text.trim())
+  if (match === null) return undefined
+  const whole = Number(match[1])
+  const fraction = Number((match[2] ?? '').padEnd(6, '0'))
+  const micros = whole * microsPerUsd + fraction
+  return Number.isSafeInteger(micros) ? micros : undefined
+}
+
+/** Formats micro-USD as a decimal USD string with up to six places and no trailing zeros: `1.5`, `0.000123`. */
+export function formatMicrosAsUsd(micros: number): string {
+  const sign = micros < 0 ? '-' : ''
+  const absolute = Math.abs(micros)
+  const whole = Math.floor(absolute / microsPerUsd)
+  const fraction = String(absolute % microsPerUsd).padStart(6, '0').replace(/0+$/, '')
+  return fraction === '' ? `${sign}${whole}` : `${sign}${whole}.${fraction}`
+}

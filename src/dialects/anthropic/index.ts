@@ -1,0 +1,11 @@
+import type { Dialect } from '../../core/dialect.ts'
+import { encodeError } from './error.ts'
+import { createStreamTracker } from './stream-tracker.ts'
+
+/** Anthropic Messages. */
+export const anthropic: Dialect = {
+  name: 'anthropic',
+  requestIdHeader: 'request-id',
+  encodeError,
+  createStreamTracker,
+}

@@ -1,0 +1,11 @@
+import type { Dialect } from '../../core/dialect.ts'
+import { encodeError } from './error.ts'
+import { createStreamTracker } from './stream-tracker.ts'
+
+/** OpenAI Chat Completions. */
+export const openaiChat: Dialect = {
+  name: 'openai-chat',
+  requestIdHeader: 'x-request-id',
+  encodeError,
+  createStreamTracker,
+}

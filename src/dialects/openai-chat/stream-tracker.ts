@@ -1,0 +1,20 @@
+import type { StreamTracker } from '../../core/stream.ts'
+import { encodeError } from './error.ts'
+
+/**
+ * A Chat Completions stream ends with `data: [DONE]`; a `data: {"error":…}` chunk is a failure reported in band, after
+ * which the stream closes without `[DONE]`. A cut stream gets such an error chunk, so openai-node throws.
+ */
+export function createStreamTracker(): StreamTracker {
+  let finished = false
+  return {
+    observe: (frame) => {
+      if (frame.data === '[DONE]' || frame.data.startsWith('{"error"')) finished = true
+    },
+    finished: () => finished,
+    errorEnding: (error, requestId) => {
+      finished = true
+      return `data: ${JSON.stringify(encodeError(error, requestId).body)}\n\n`
+    },
+  }
+}

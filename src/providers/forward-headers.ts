@@ -1,0 +1,17 @@
+/**
+ * Builds an upstream request's headers from scratch: the provider's own credential, JSON content, and only the
+ * caller headers that `keep` accepts. Starting empty is what guarantees the caller's gateway key never travels on.
+ */
+export function forwardHeaders(caller: Headers, keep: (name: string) => boolean, own: Record<string, string>): Headers {
+  const headers = new Headers()
+  caller.forEach((value, name) => {
+    if (keep(name)) headers.set(name, value)
+  })
+  for (const [name, value] of Object.entries(own)) headers.set(name, value)
+  return headers
+}
+
+/** Strips trailing slashes so `${baseUrl}/path` never doubles one. */
+export function trimBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '')
+}

@@ -1,0 +1,37 @@
+import type { Operation } from '../core/dialect.ts'
+import { fail } from '../core/error.ts'
+import type { Provider } from '../core/provider.ts'
+import type { HttpProviderConfig } from '../config/schema.ts'
+import { forwardHeaders, trimBaseUrl } from './forward-headers.ts'
+
+const paths: Partial<Record<Operation, string>> = {
+  'chat-completions': '/chat/completions',
+  responses: '/responses',
+}
+
+/**
+ * An OpenAI (or OpenAI-compatible) upstream speaking Chat Completions and Responses, authenticated with a Bearer
+ * token. `OpenAI-Organization` and `OpenAI-Project` describe the caller's own account, so they are not forwarded.
+ * @see https://platform.openai.com/docs/api-reference
+ */
+export function createOpenAIProvider(config: HttpProviderConfig, fetchUpstream: typeof fetch): Provider {
+  const baseUrl = trimBaseUrl(config.baseUrl)
+  return {
+    id: config.id,
+    dialects: ['openai-chat', 'openai-responses'],
+    secrets: [config.apiKey],
+    send: (call) => {
+      const path = paths[call.operation]
+      if (path === undefined) return fail('gateway_internal', `Provider ${config.id} cannot perform ${call.operation}.`)
+      const headers = forwardHeaders(call.headers, keepHeader, {
+        authorization: `Bearer ${config.apiKey}`,
+        'content-type': 'application/json',
+      })
+      return fetchUpstream(`${baseUrl}${path}`, { method: 'POST', headers, body: call.body, signal: call.signal })
+    },
+  }
+}
+
+function keepHeader(name: string): boolean {
+  return name === 'accept' || name === 'user-agent' || name === 'openai-beta'
+}

@@ -1,0 +1,18 @@
+import type { Config } from '../config/schema.ts'
+import type { Catalog } from '../providers/registry.ts'
+import type { Logger } from '../server/logger.ts'
+import type { RequestContexts } from '../server/request-context.ts'
+
+/** Where the server is in its life: readiness answers from it. */
+export type Lifecycle = { state: 'starting' | 'ready' | 'draining'; startedMs: number }
+
+/** What every route receives from createApp: no route reaches for anything else. */
+export type RouteDependencies = {
+  config: Config
+  catalog: Catalog
+  contexts: RequestContexts
+  lifecycle: Lifecycle
+  logger: Logger
+  now: () => number
+  scrub: (text: string) => string
+}

@@ -1,0 +1,89 @@
+import { Elysia, t } from 'elysia'
+import { fail } from '../core/error.ts'
+import type { CatalogEntry } from '../providers/registry.ts'
+import type { RouteDependencies } from './dependencies.ts'
+
+/**
+ * The catalog, in the caller's shape. Anthropic's (`type:"model"`, `display_name`, `created_at`, cursor paging) goes
+ * to callers that identify as Anthropic clients: an `anthropic-version` or `x-api-key` header, or Claude Code's
+ * `claude-cli` user agent. Everyone else gets OpenAI's list.
+ * @see https://docs.anthropic.com/en/api/models-list
+ * @see https://platform.openai.com/docs/api-reference/models/list
+ */
+export function modelRoutes(dependencies: Pick<RouteDependencies, 'catalog' | 'contexts' | 'config'>) {
+  const { catalog } = dependencies
+  const newestFirst = [...catalog.entries].sort((left, right) => created(right) - created(left))
+  return new Elysia({ name: 'models' })
+    .get(
+      '/v1/models',
+      ({ headers, query }) => {
+        if (!wantsAnthropicShape(headers)) {
+          return Response.json({ object: 'list', data: catalog.entries.map(openaiModel) })
+        }
+        return Response.json(anthropicPage(newestFirst, query))
+      },
+      {
+        query: t.Object({
+          limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+          after_id: t.Optional(t.String()),
+          before_id: t.Optional(t.String()),
+        }),
+        detail: { operationId: 'listModels', tags: ['Models'], summary: 'List models' },
+      },
+    )
+    .get(
+      '/v1/models/*',
+      ({ headers, params }) => {
+        const id = params['*']
+        const entry = catalog.find(id) ?? catalog.find(decodeURIComponent(id))
+        if (entry === undefined) return fail('caller_not_found', `The model '${id}' does not exist.`, { param: 'model' })
+        return Response.json(wantsAnthropicShape(headers) ? anthropicModel(entry) : openaiModel(entry))
+      },
+      { detail: { operationId: 'getModel', tags: ['Models'], summary: 'Get a model' } },
+    )
+}
+
+function wantsAnthropicShape(headers: Record<string, string | undefined>): boolean {
+  if (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined) return true
+  const userAgent = headers['user-agent'] ?? ''
+  return userAgent.startsWith('claude-cli') || userAgent.includes('claude-code')
+}
+
+function created(entry: CatalogEntry): number {
+  return entry.model.created ?? 0
+}
+
+function openaiModel(entry: CatalogEntry) {
+  return { id: entry.model.id, object: 'model', created: created(entry), owned_by: entry.model.provider }
+}
+
+function anthropicModel(entry: CatalogEntry) {
+  return {
+    type: 'model',
+    id: entry.model.id,
+    display_name: entry.model.displayName ?? entry.model.id,
+    created_at: new Date(created(entry) * 1000).toISOString().replace('.000Z', 'Z'),
+  }
+}
+
+const defaultPageSize = 20
+
+function anthropicPage(entries: CatalogEntry[], query: { limit?: number; after_id?: string; before_id?: string }) {
+  const limit = query.limit ?? defaultPageSize
+  let start = 0
+  let end = entries.length
+  if (query.after_id !== undefined) start = entries.findIndex((entry) => entry.model.id === query.after_id) + 1
+  if (query.before_id !== undefined) {
+    const beforeIndex = entries.findIndex((entry) => entry.model.id === query.before_id)
+    end = beforeIndex === -1 ? entries.length : beforeIndex
+    start = Math.max(start, end - limit)
+  }
+  const page = entries.slice(start, Math.min(end, start + limit))
+  const hasMore = query.before_id !== undefined ? start > 0 : start + page.length < end
+  return {
+    data: page.map(anthropicModel),
+    has_more: hasMore,
+    first_id: page[0]?.model.id ?? null,
+    last_id: page.at(-1)?.model.id ?? null,
+  }
+}

@@ -1,0 +1,125 @@
+import { Elysia } from 'elysia'
+import type { Config } from '../config/schema.ts'
+import type { Dialect } from '../core/dialect.ts'
+import { fail } from '../core/error.ts'
+import { newRequestId } from '../core/ids.ts'
+import { dialects } from '../dialects/index.ts'
+import type { ApiKeyRecord } from '../ledger/keys.ts'
+import { createCatalog } from '../providers/registry.ts'
+import { chatCompletionsRoutes } from '../routes/chat-completions.ts'
+import type { Lifecycle, RouteDependencies } from '../routes/dependencies.ts'
+import { healthRoutes } from '../routes/health.ts'
+import { messagesRoutes } from '../routes/messages.ts'
+import { modelRoutes } from '../routes/models.ts'
+import { responsesRoutes } from '../routes/responses.ts'
+import { createAuthenticator, type KeyLookup } from './auth.ts'
+import { parseJsonBody, readBodyText } from './body.ts'
+import { errorResponse, toGatewayError } from './error-handler.ts'
+import { createKeyCache, type KeyCache } from './key-cache.ts'
+import type { Logger } from './logger.ts'
+import { createRequestContexts, pathOf, type RequestContexts } from './request-context.ts'
+
+/** Everything the gateway needs from the outside world, passed in so tests can supply fakes. */
+export type AppDependencies = {
+  config: Config
+  /** Finds a key by the SHA-256 of what a caller presented. */
+  lookupKey: KeyLookup
+  fetch: typeof fetch
+  now: () => number
+  logger: Logger
+  lifecycle: Lifecycle
+}
+
+/** The composed gateway: the Elysia app, its per-request contexts (for the serving loop's log line) and key cache. */
+export type Gateway = {
+  app: ReturnType<typeof buildApp>
+  contexts: RequestContexts
+  keyCache: KeyCache<ApiKeyRecord | null>
+}
+
+/** The one composition root: builds providers, caches and routes from `dependencies` and wires the edge hooks. */
+export function createApp(dependencies: AppDependencies): Gateway {
+  const contexts = createRequestContexts()
+  const keyCache = createKeyCache<ApiKeyRecord | null>({
+    entriesMax: dependencies.config.limits.keyCacheEntriesMax,
+    ttlMs: dependencies.config.limits.keyCacheTtlMs,
+    now: dependencies.now,
+  })
+  const catalog = createCatalog(dependencies.config, dependencies)
+  const secrets = catalog.secrets
+  const routeDependencies: RouteDependencies = {
+    config: dependencies.config,
+    catalog,
+    contexts,
+    lifecycle: dependencies.lifecycle,
+    logger: dependencies.logger,
+    now: dependencies.now,
+    scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
+  }
+  const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
+  return { app: buildApp(dependencies, routeDependencies, authenticate), contexts, keyCache }
+}
+
+function buildApp(
+  dependencies: AppDependencies,
+  routeDependencies: RouteDependencies,
+  authenticate: (headers: Headers) => Promise<ApiKeyRecord>,
+) {
+  const { contexts, logger } = routeDependencies
+  const { limits } = dependencies.config
+  return new Elysia({ name: 'anvat' })
+    .onRequest(async ({ request }) => {
+      const path = pathOf(request.url)
+      const context = contexts.create(request, {
+        requestId: newRequestId(),
+        startedMs: dependencies.now(),
+        method: request.method,
+        path,
+        dialect: dialectForPath(path),
+        apiKey: undefined,
+        bodyText: undefined,
+        model: undefined,
+        streamEnded: undefined,
+      })
+      // Authenticate before the body is read: an unauthenticated caller cannot make the gateway parse 32 MiB.
+      if (path.startsWith('/v1/')) context.apiKey = await authenticate(request.headers)
+    })
+    .onParse({ as: 'global' }, async ({ request }) => {
+      // Every body is read as JSON whatever its content-type: `curl -d` sends form-encoded JSON.
+      const context = contexts.get(request)
+      const text = await readBodyText(request, limits.bodyBytesMax)
+      const body = parseJsonBody(text, limits.jsonDepthMax)
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        return fail('caller_invalid_request', 'The request body must be a JSON object.')
+      }
+      context.bodyText = text
+      return body
+    })
+    .onError({ as: 'global' }, ({ code, error, request }) => {
+      const context = contexts.find(request)
+      const requestId = context?.requestId ?? newRequestId()
+      const path = context?.path ?? pathOf(request.url)
+      const gatewayError = toGatewayError({ code, error }, request.method, path, logger, requestId)
+      if (gatewayError.upstream !== undefined) {
+        logger.warn('upstream error', {
+          request_id: requestId,
+          provider: gatewayError.upstream.provider,
+          upstream_status: gatewayError.upstream.status,
+          upstream_body: routeDependencies.scrub(gatewayError.upstream.body).slice(0, 500),
+        })
+      }
+      return errorResponse(context?.dialect ?? dialectForPath(path), gatewayError, requestId)
+    })
+    .use(healthRoutes(routeDependencies))
+    .use(modelRoutes(routeDependencies))
+    .use(messagesRoutes(routeDependencies))
+    .use(chatCompletionsRoutes(routeDependencies))
+    .use(responsesRoutes(routeDependencies))
+}
+
+/** Errors speak the dialect of the path: Anthropic on `/v1/messages*`, Responses on `/v1/responses*`, else Chat. */
+export function dialectForPath(path: string): Dialect {
+  if (path.startsWith('/v1/messages')) return dialects.anthropic
+  if (path.startsWith('/v1/responses')) return dialects['openai-responses']
+  return dialects['openai-chat']
+}

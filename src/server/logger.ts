@@ -1,0 +1,34 @@
+/** Log levels in increasing severity; `silent` writes nothing. */
+export const logLevels = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof logLevels)[number]
+
+export type LogFields = Record<string, string | number | boolean | undefined | null>
+
+export type Logger = {
+  debug: (message: string, fields?: LogFields) => void
+  info: (message: string, fields?: LogFields) => void
+  warn: (message: string, fields?: LogFields) => void
+  error: (message: string, fields?: LogFields) => void
+}
+
+/**
+ * A logger writing one logfmt line per call (`time=… level=info msg=request method=POST …`): greppable by people,
+ * parseable by machines. Values with spaces or quotes are quoted.
+ */
+export function createLogger(level: LogLevel, write: (line: string) => void, now: () => number): Logger {
+  const threshold = logLevels.indexOf(level)
+  const at = (lineLevel: Exclude<LogLevel, 'silent'>) => (message: string, fields: LogFields = {}) => {
+    if (logLevels.indexOf(lineLevel) < threshold) return
+    let line = `time=${new Date(now()).toISOString()} level=${lineLevel} msg=${formatValue(message)}`
+    for (const [name, value] of Object.entries(fields)) {
+      if (value !== undefined && value !== null) line += ` ${name}=${formatValue(value)}`
+    }
+    write(`${line}\n`)
+  }
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+function formatValue(value: string | number | boolean): string {
+  const text = String(value)
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text)
+}

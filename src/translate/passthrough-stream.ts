@@ -1,0 +1,134 @@
+import { gatewayError, type GatewayError } from '../core/error.ts'
+import type { StreamTracker } from '../core/stream.ts'
+import { completeEventsLength, createSseDecoder, encodeSseComment } from './sse.ts'
+
+/** How a relayed stream ended, for logging and (later) settlement. */
+export type StreamOutcome = 'completed' | 'cut' | 'idle-timeout' | 'client-aborted' | 'too-large'
+
+export type PassthroughStreamOptions = {
+  tracker: StreamTracker
+  requestId: string
+  /** Silence towards the client after which a `: keepalive` comment is written. */
+  keepaliveIntervalMs: number
+  /** Upstream silence after which the stream is declared dead, ended with an error, and the upstream aborted. */
+  idleTimeoutMs: number
+  /** Largest single event held while waiting for its end. */
+  eventBytesMax: number
+  /** Cancels the upstream request (client gone, or the gateway gave up on it). */
+  abortUpstream: () => void
+  onEnd: (outcome: StreamOutcome) => void
+  now: () => number
+}
+
+type PumpState = {
+  held: Uint8Array
+  lastUpstreamMs: number
+  lastClientWriteMs: number
+  ended: boolean
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+const empty = new Uint8Array(0)
+const blankLine = new TextEncoder().encode('\n\n')
+
+/**
+ * Relays an upstream SSE body to the client byte for byte, as each chunk arrives. It forwards whole events only
+ * (the tail of a chunk waits for its blank line), which lets it add keepalive comments in silences and, when the
+ * upstream is cut or goes quiet for too long, end the stream with the dialect's own error event instead of a
+ * truncated one. The client leaving cancels the upstream request.
+ */
+export function passthroughStream(
+  upstream: ReadableStream<Uint8Array>,
+  options: PassthroughStreamOptions,
+): ReadableStream<Uint8Array> {
+  const reader = upstream.getReader()
+  const decoder = createSseDecoder()
+  const startedMs = options.now()
+  const state: PumpState = { held: empty, lastUpstreamMs: startedMs, lastClientWriteMs: startedMs, ended: false, timer: undefined }
+
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: StreamOutcome, error?: GatewayError) => {
+    if (state.ended) return
+    state.ended = true
+    clearTimeout(state.timer)
+    if (error !== undefined && !options.tracker.finished()) {
+      controller.enqueue(new TextEncoder().encode(options.tracker.errorEnding(error, options.requestId)))
+    }
+    controller.close()
+    options.onEnd(outcome)
+  }
+
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
+    if (bytes.length === 0) return
+    controller.enqueue(bytes)
+    state.lastClientWriteMs = options.now()
+    for (const frame of decoder.push(bytes)) options.tracker.observe(frame)
+  }
+
+  const scheduleTimer = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    const keepaliveDueMs = state.lastClientWriteMs + options.keepaliveIntervalMs
+    const idleDueMs = state.lastUpstreamMs + options.idleTimeoutMs
+    const delayMs = Math.max(0, Math.min(keepaliveDueMs, idleDueMs) - options.now())
+    state.timer = setTimeout(() => onTimer(controller), delayMs)
+  }
+
+  const onTimer = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    if (state.ended) return
+    const nowMs = options.now()
+    if (nowMs - state.lastUpstreamMs >= options.idleTimeoutMs) {
+      options.abortUpstream()
+      reader.cancel().catch(() => undefined) // the upstream is being abandoned; its cancel outcome changes nothing
+      const seconds = Math.round(options.idleTimeoutMs / 1000)
+      finish(controller, 'idle-timeout', gatewayError('provider_timeout', `The upstream sent nothing for ${seconds} s.`))
+      return
+    }
+    if (nowMs - state.lastClientWriteMs >= options.keepaliveIntervalMs) {
+      controller.enqueue(encodeSseComment('keepalive'))
+      state.lastClientWriteMs = nowMs
+    }
+    scheduleTimer(controller)
+  }
+
+  return new ReadableStream<Uint8Array>({
+    start: (controller) => scheduleTimer(controller),
+    pull: async (controller) => {
+      let result: Awaited<ReturnType<typeof reader.read>>
+      try {
+        result = await reader.read()
+      } catch {
+        // A network error mid-stream is the upstream's cut; the client is told in band.
+        finish(controller, 'cut', gatewayError('provider_error', 'The upstream connection failed mid-stream.'))
+        return
+      }
+      if (state.ended) return
+      if (result.done) {
+        const tail = state.held
+        state.held = empty
+        // An unterminated last event counts if it would end the stream once terminated, as lenient clients read it.
+        for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) options.tracker.observe(frame)
+        if (options.tracker.finished()) {
+          if (tail.length > 0) controller.enqueue(tail)
+          finish(controller, 'completed')
+        } else finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
+        return
+      }
+      state.lastUpstreamMs = options.now()
+      const bytes = state.held.length === 0 ? result.value : Buffer.concat([state.held, result.value])
+      const completeLength = completeEventsLength(bytes)
+      forward(controller, completeLength === bytes.length ? bytes : bytes.subarray(0, completeLength))
+      state.held = completeLength === bytes.length ? empty : bytes.slice(completeLength)
+      if (state.held.length > options.eventBytesMax) {
+        options.abortUpstream()
+        reader.cancel().catch(() => undefined) // abandoned on purpose; nothing to learn from its cancel
+        finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
+      }
+    },
+    cancel: async () => {
+      if (state.ended) return
+      state.ended = true
+      clearTimeout(state.timer)
+      options.abortUpstream()
+      options.onEnd('client-aborted')
+      await reader.cancel().catch(() => undefined) // the client is gone; an upstream that fails to cancel cleanly is moot
+    },
+  })
+}

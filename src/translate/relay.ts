@@ -1,0 +1,131 @@
+import type { Dialect, Operation } from '../core/dialect.ts'
+import { classifyUpstreamStatus, fail, GatewayFailure, gatewayError } from '../core/error.ts'
+import type { Provider } from '../core/provider.ts'
+import { passthroughStream, type StreamOutcome } from './passthrough-stream.ts'
+
+export type RelayLimits = { keepaliveIntervalMs: number; streamIdleTimeoutMs: number; eventBytesMax: number; bodyBytesMax: number }
+
+export type RelayInput = {
+  provider: Provider
+  operation: Operation
+  dialect: Dialect
+  /** The body to send, already in the provider's dialect. */
+  body: string
+  search: string
+  headers: Headers
+  /** Aborts when the caller goes away. */
+  signal: AbortSignal
+  requestId: string
+  limits: RelayLimits
+  now: () => number
+  /** Removes provider credentials from text relayed to the caller. */
+  scrub: (text: string) => string
+  onStreamEnd: (outcome: StreamOutcome) => void
+}
+
+/**
+ * Same-dialect passthrough: sends the body to the provider and relays its answer. Successful bodies pass byte for
+ * byte (streams through the SSE relay, which adds keepalive and ends cut streams properly). Upstream errors already
+ * in the caller's dialect pass as they are; anything else (an HTML page from a proxy, a refused gateway credential)
+ * becomes the gateway's own error, so the caller always gets its dialect's envelope and never a provider secret.
+ */
+export async function relay(input: RelayInput): Promise<Response> {
+  const upstreamAbort = new AbortController()
+  const abortUpstream = () => upstreamAbort.abort()
+  if (input.signal.aborted) abortUpstream()
+  else input.signal.addEventListener('abort', abortUpstream, { once: true })
+
+  let upstream: Response
+  try {
+    upstream = await input.provider.send({
+      operation: input.operation,
+      search: input.search,
+      body: input.body,
+      headers: input.headers,
+      signal: upstreamAbort.signal,
+    })
+  } catch (error) {
+    input.signal.removeEventListener('abort', abortUpstream)
+    if (error instanceof GatewayFailure) throw error
+    if (input.signal.aborted) return fail('provider_unreachable', 'The request was cancelled by the client.')
+    return fail('provider_unreachable', `The upstream provider ${input.provider.id} could not be reached.`)
+  }
+
+  if (!upstream.ok) {
+    input.signal.removeEventListener('abort', abortUpstream)
+    return upstreamError(upstream, input)
+  }
+
+  const contentType = upstream.headers.get('content-type') ?? 'application/json'
+  const headers: Record<string, string> = { 'content-type': contentType, [input.dialect.requestIdHeader]: input.requestId }
+  if (upstream.body === null) return new Response(null, { status: upstream.status, headers })
+  if (!contentType.startsWith('text/event-stream')) {
+    return new Response(upstream.body, { status: upstream.status, headers })
+  }
+  headers['cache-control'] = 'no-cache'
+  headers['x-accel-buffering'] = 'no'
+  const stream = passthroughStream(upstream.body, {
+    tracker: input.dialect.createStreamTracker(),
+    requestId: input.requestId,
+    keepaliveIntervalMs: input.limits.keepaliveIntervalMs,
+    idleTimeoutMs: input.limits.streamIdleTimeoutMs,
+    eventBytesMax: input.limits.eventBytesMax,
+    abortUpstream,
+    now: input.now,
+    onEnd: (outcome) => {
+      input.signal.removeEventListener('abort', abortUpstream)
+      input.onStreamEnd(outcome)
+    },
+  })
+  return new Response(stream, { status: upstream.status, headers })
+}
+
+/** Upstream headers worth relaying with an error: how long to wait, and whether to retry at all. */
+const retryHeaders = ['retry-after', 'retry-after-ms', 'x-should-retry']
+
+async function upstreamError(upstream: Response, input: RelayInput): Promise<Response> {
+  const text = input.scrub(await boundedText(upstream, input.limits.bodyBytesMax))
+  const code = classifyUpstreamStatus(upstream.status)
+  if (upstream.status === 401 || upstream.status === 403) {
+    return fail(code, `The upstream provider ${input.provider.id} refused the gateway's credentials (status ${upstream.status}).`, {
+      upstream: { provider: input.provider.id, status: upstream.status, body: text },
+    })
+  }
+  if (!isDialectError(input.dialect, text)) {
+    const retryAfterSeconds = Number(upstream.headers.get('retry-after'))
+    throw new GatewayFailure(
+      gatewayError(code, `The upstream provider ${input.provider.id} failed with status ${upstream.status}.`, {
+        ...(code === 'caller_invalid_request' || code === 'caller_not_found' ? { status: upstream.status } : {}),
+        ...(retryAfterSeconds > 0 ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
+        upstream: { provider: input.provider.id, status: upstream.status, body: text },
+      }),
+    )
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json', [input.dialect.requestIdHeader]: input.requestId }
+  for (const name of retryHeaders) {
+    const value = upstream.headers.get(name)
+    if (value !== null) headers[name] = value
+  }
+  return new Response(text, { status: upstream.status, headers })
+}
+
+/** Whether an error body is already in the dialect's own envelope, and so can be relayed as it is. */
+function isDialectError(dialect: Dialect, text: string): boolean {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty body): the gateway writes its own error instead.
+    return false
+  }
+  if (typeof parsed !== 'object' || parsed === null) return false
+  const error = (parsed as { error?: unknown }).error
+  if (typeof error !== 'object' || error === null) return false
+  if (dialect.name === 'anthropic') return (parsed as { type?: unknown }).type === 'error' && typeof (error as { type?: unknown }).type === 'string'
+  return typeof (error as { message?: unknown }).message === 'string'
+}
+
+async function boundedText(response: Response, bytesMax: number): Promise<string> {
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  return new TextDecoder().decode(bytes.length > bytesMax ? bytes.subarray(0, bytesMax) : bytes)
+}
