@@ -1,4 +1,4 @@
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import { fail } from '../core/error.ts'
 import type { CatalogEntry } from '../providers/registry.ts'
 import type { RouteDependencies } from './dependencies.ts'
@@ -20,14 +20,9 @@ export function modelRoutes(dependencies: Pick<RouteDependencies, 'catalog' | 'c
         if (!wantsAnthropicShape(headers)) {
           return Response.json({ object: 'list', data: catalog.entries.map(openaiModel) })
         }
-        return Response.json(anthropicPage(newestFirst, query))
+        return Response.json(anthropicPage(newestFirst, pageQuery(query)))
       },
       {
-        query: t.Object({
-          limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
-          after_id: t.Optional(t.String()),
-          before_id: t.Optional(t.String()),
-        }),
         detail: { operationId: 'listModels', tags: ['Models'], summary: 'List models' },
       },
     )
@@ -67,8 +62,26 @@ function anthropicModel(entry: CatalogEntry) {
 }
 
 const defaultPageSize = 20
+const pageSizeMax = 1000
 
-function anthropicPage(entries: CatalogEntry[], query: { limit?: number; after_id?: string; before_id?: string }) {
+type PageQuery = { limit?: number; after_id?: string; before_id?: string }
+
+/** Reads Anthropic's paging parameters; a bad `limit` is the caller's 400, naming it. */
+function pageQuery(query: Record<string, string | undefined>): PageQuery {
+  const page: PageQuery = {}
+  if (query.limit !== undefined) {
+    const limit = /^\d{1,4}$/.test(query.limit) ? Number(query.limit) : Number.NaN
+    if (!(limit >= 1 && limit <= pageSizeMax)) {
+      fail('caller_invalid_request', `limit: Input should be an integer from 1 to ${pageSizeMax}`, { param: 'limit' })
+    }
+    page.limit = limit
+  }
+  if (query.after_id !== undefined) page.after_id = query.after_id
+  if (query.before_id !== undefined) page.before_id = query.before_id
+  return page
+}
+
+function anthropicPage(entries: CatalogEntry[], query: PageQuery) {
   const limit = query.limit ?? defaultPageSize
   let start = 0
   let end = entries.length

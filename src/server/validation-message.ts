@@ -10,7 +10,7 @@ export type SchemaViolation = { path: string; message: string; schema?: TSchema;
 export function describeViolation(violation: SchemaViolation | undefined): { message: string; param: string | undefined } {
   if (violation === undefined) return { message: 'The request body is invalid.', param: undefined }
   const field = violation.path.split('/').filter((part) => part !== '').join('.')
-  const missing = violation.value === undefined && violation.message.toLowerCase().includes('required')
+  const missing = violation.value === undefined
   const detail = missing ? 'Field required' : expectation(violation.schema) ?? violation.message
   return { message: field === '' ? `Request body: ${detail}` : `${field}: ${detail}`, param: field === '' ? undefined : field }
 }

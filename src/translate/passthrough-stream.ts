@@ -88,39 +88,48 @@ export function passthroughStream(
     scheduleTimer(controller)
   }
 
+  /** Reads one upstream chunk; true once something reached the client or the stream ended. */
+  const pump = async (controller: ReadableStreamDefaultController<Uint8Array>): Promise<boolean> => {
+    let result: Awaited<ReturnType<typeof reader.read>>
+    try {
+      result = await reader.read()
+    } catch {
+      // A network error mid-stream is the upstream's cut; the client is told in band.
+      finish(controller, 'cut', gatewayError('provider_error', 'The upstream connection failed mid-stream.'))
+      return true
+    }
+    if (state.ended) return true
+    if (result.done) {
+      const tail = state.held
+      state.held = empty
+      // An unterminated last event counts if it would end the stream once terminated, as lenient clients read it.
+      for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) options.tracker.observe(frame)
+      if (options.tracker.finished()) {
+        if (tail.length > 0) controller.enqueue(tail)
+        finish(controller, 'completed')
+      } else finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
+      return true
+    }
+    state.lastUpstreamMs = options.now()
+    const bytes = state.held.length === 0 ? result.value : Buffer.concat([state.held, result.value])
+    const completeLength = completeEventsLength(bytes)
+    forward(controller, completeLength === bytes.length ? bytes : bytes.subarray(0, completeLength))
+    state.held = completeLength === bytes.length ? empty : bytes.slice(completeLength)
+    if (state.held.length > options.eventBytesMax) {
+      options.abortUpstream()
+      reader.cancel().catch(() => undefined) // abandoned on purpose; nothing to learn from its cancel
+      finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
+      return true
+    }
+    return completeLength > 0
+  }
+
   return new ReadableStream<Uint8Array>({
     start: (controller) => scheduleTimer(controller),
     pull: async (controller) => {
-      let result: Awaited<ReturnType<typeof reader.read>>
-      try {
-        result = await reader.read()
-      } catch {
-        // A network error mid-stream is the upstream's cut; the client is told in band.
-        finish(controller, 'cut', gatewayError('provider_error', 'The upstream connection failed mid-stream.'))
-        return
-      }
-      if (state.ended) return
-      if (result.done) {
-        const tail = state.held
-        state.held = empty
-        // An unterminated last event counts if it would end the stream once terminated, as lenient clients read it.
-        for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) options.tracker.observe(frame)
-        if (options.tracker.finished()) {
-          if (tail.length > 0) controller.enqueue(tail)
-          finish(controller, 'completed')
-        } else finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
-        return
-      }
-      state.lastUpstreamMs = options.now()
-      const bytes = state.held.length === 0 ? result.value : Buffer.concat([state.held, result.value])
-      const completeLength = completeEventsLength(bytes)
-      forward(controller, completeLength === bytes.length ? bytes : bytes.subarray(0, completeLength))
-      state.held = completeLength === bytes.length ? empty : bytes.slice(completeLength)
-      if (state.held.length > options.eventBytesMax) {
-        options.abortUpstream()
-        reader.cancel().catch(() => undefined) // abandoned on purpose; nothing to learn from its cancel
-        finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
-      }
+      // A chunk may hold no complete event; keep reading until something is written or the stream ends, because a
+      // pull that enqueues nothing is not called again.
+      while (!state.ended && !(await pump(controller))) {}
     },
     cancel: async () => {
       if (state.ended) return

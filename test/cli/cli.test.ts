@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const directory = mkdtempSync(join(tmpdir(), 'anvat-cli-'))
+afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+const mainPath = join(import.meta.dir, '../../src/main.ts')
+
+/** Runs `anvat …` from source with a clean environment, as the compiled binary would run. */
+function anvat(args: string[], env: Record<string, string> = {}) {
+  const result = Bun.spawnSync([process.execPath, mainPath, ...args], { cwd: directory, env: { PATH: process.env.PATH ?? '', ...env } })
+  return { exitCode: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() }
+}
+
+describe('command line', () => {
+  test('--help, --version and per-command help', () => {
+    expect(anvat(['--help'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('anvat serve [--port 8080]') })
+    expect(anvat(['--version']).stdout).toMatch(/^anvat \d+\.\d+\.\d+\n$/)
+    expect(anvat(['serve', '--help'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('ANVAT_PORT') })
+    expect(anvat(['keys', '--help'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('keys create --name NAME --credit USD') })
+  })
+
+  test('unknown commands and flags fail clearly with exit 64', () => {
+    expect(anvat(['frobnicate'])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining("unknown command 'frobnicate'") })
+    expect(anvat(['--frobnicate'])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining("'--frobnicate'") })
+    expect(anvat(['serve', '--prot', '1'])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--prot') })
+    expect(anvat(['keys', 'create', '--name', 'x', '--credit', 'lots'])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--credit') })
+    expect(anvat(['serve', '--port', '70000'])).toMatchObject({ exitCode: 64 })
+    expect(anvat(['serve', '--log-level', 'loud'])).toMatchObject({ exitCode: 64 })
+  })
+
+  test('a bad config stops serve at start, naming the field', () => {
+    const configPath = join(directory, 'bad.json')
+    writeFileSync(configPath, JSON.stringify({ providers: [], models: [{ id: 'm', provider: 'mock', pricing: { input: -1, output: 1 } }] }))
+    const result = anvat(['serve', '--config', configPath, '--db', join(directory, 'bad.db')])
+    expect(result.exitCode).toBe(78)
+    expect(result.stderr).toContain('models[0].pricing.input')
+    expect(anvat(['serve'], { ANVAT_CONFIG: join(directory, 'missing.json') }).exitCode).toBe(78)
+  })
+
+  test('keys create prints the key as the last stdout line; list and revoke manage it', () => {
+    const database = join(directory, 'keys.db')
+    const created = anvat(['keys', 'create', '--name', 'ci', '--credit', '2.5', '--rpm', '5', '--concurrency', '2', '--window-spend-usd', '1', '--db', database])
+    expect(created.exitCode).toBe(0)
+    const key = created.stdout.trimEnd().split('\n').at(-1)!
+    expect(key).toMatch(/^anv_[0-9A-Za-z]{40}$/)
+    const listed = JSON.parse(anvat(['keys', 'list', '--json'], { ANVAT_DB: database }).stdout)
+    expect(listed).toHaveLength(1)
+    expect(listed[0]).toMatchObject({ name: 'ci', prefix: key.slice(0, 12), balance_usd: '2.5', rpm: 5, concurrency: 2, window_spend_usd: '1', revoked_at: null })
+    expect(JSON.stringify(listed)).not.toContain(key)
+    expect(anvat(['keys', 'revoke', listed[0].id, '--db', database]).exitCode).toBe(0)
+    expect(anvat(['keys', 'revoke', listed[0].id, '--db', database]).exitCode).toBe(65)
+    expect(anvat(['keys', 'list', '--db', database]).stdout).toContain('revoked')
+  })
+
+  test('serve answers with a stored key, logs one line per request, and drains on SIGTERM', async () => {
+    const database = join(directory, 'serve.db')
+    const key = anvat(['keys', 'create', '--name', 'serve', '--credit', '1', '--db', database]).stdout.trimEnd().split('\n').at(-1)!
+    const server = Bun.spawn([process.execPath, mainPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', database], {
+      cwd: directory,
+      env: { PATH: process.env.PATH ?? '' },
+      stdout: 'pipe',
+    })
+    const reader = server.stdout.getReader()
+    let output = ''
+    while (!output.includes('msg=listening')) {
+      const { value, done } = await reader.read()
+      if (done) throw new Error(`serve exited early: ${output}`)
+      output += new TextDecoder().decode(value)
+    }
+    const url = /url=(\S+)/.exec(output)![1]!
+    const response = await fetch(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key },
+      body: JSON.stringify({ model: 'anvat-echo', max_tokens: 20, messages: [{ role: 'user', content: 'from the cli test' }] }),
+    })
+    expect(response.status).toBe(200)
+    expect((await response.json()) as object).toMatchObject({ content: [{ type: 'text', text: 'Echo: from the cli test' }] })
+    server.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) break
+      output += new TextDecoder().decode(value)
+    }
+    expect(output).toMatch(/msg=request method=POST path=\/v1\/messages status=200 model=anvat-echo duration_ms=\d+/)
+    expect(output).toContain('msg=stopped')
+    expect(output).not.toContain(key)
+  })
+})

@@ -1,0 +1,19 @@
+import { Database } from 'bun:sqlite'
+import { expect, test } from 'bun:test'
+import journal from '../../drizzle/meta/_journal.json'
+import { applyMigrations, migrations } from '../../src/ledger/migrations.ts'
+
+test('the embedded migrations are exactly the ones in drizzle-kit’s journal, in order', async () => {
+  expect(migrations.map((migration) => migration.tag)).toEqual(journal.entries.map((entry) => entry.tag))
+  for (const migration of migrations) {
+    expect(migration.sql).toBe(await Bun.file(`drizzle/${migration.tag}.sql`).text())
+  }
+})
+
+test('applying twice changes nothing the second time', () => {
+  const database = new Database(':memory:')
+  expect(applyMigrations(database, 1)).toEqual(migrations.map((migration) => migration.tag))
+  expect(applyMigrations(database, 2)).toEqual([])
+  const tables = database.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
+  expect(tables.map((table) => table.name)).toEqual(['accounts', 'anvat_migrations', 'api_keys', 'ledger_entries'])
+})

@@ -1,0 +1,119 @@
+/**
+ * Builds the gateway for tests: a catalog pointing at a fake upstream, an in-memory ledger with a valid and a revoked
+ * key, and either `app.handle` (route tests, no port) or a real listener on 127.0.0.1 (end-to-end tests with SDKs).
+ */
+import { afterAll, beforeAll, beforeEach } from 'bun:test'
+import { loadConfig } from '../../src/config/load.ts'
+import type { Config, Limits, ModelConfig, ProviderConfig } from '../../src/config/schema.ts'
+import { openLedgerDatabase } from '../../src/ledger/database.ts'
+import { createKey, findKeyByHash, revokeKey } from '../../src/ledger/keys.ts'
+import type { Lifecycle } from '../../src/routes/dependencies.ts'
+import { createApp, type Gateway } from '../../src/server/app.ts'
+import { listen } from '../../src/server/listen.ts'
+import { createLogger } from '../../src/server/logger.ts'
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts'
+
+const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
+
+/** The catalog used by route and e2e tests: one real id and one alias per upstream dialect. */
+export function testModels(): ModelConfig[] {
+  return [
+    { id: 'claude-sonnet-4-6', provider: 'anthropic', displayName: 'Claude Sonnet 4.6', created: 1_771_286_400, pricing },
+    { id: 'claude-alias', provider: 'anthropic', upstreamId: 'claude-sonnet-4-6', created: 1_700_000_000, pricing },
+    { id: 'gpt-5-mini', provider: 'openai', created: 1_754_524_800, pricing },
+    { id: 'gpt-alias', provider: 'openai', upstreamId: 'gpt-5-mini', created: 1_600_000_000, pricing },
+  ]
+}
+
+/** A validated config pointing at `upstream`. */
+export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}): Config {
+  const providers: ProviderConfig[] =
+    upstream === undefined
+      ? []
+      : [
+          { id: 'anthropic', type: 'anthropic', baseUrl: upstream.url, apiKey: upstream.anthropicKey },
+          { id: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: upstream.openaiKey },
+        ]
+  const models = upstream === undefined ? [] : testModels()
+  const loaded = loadConfig(JSON.stringify({ providers, models, limits }), {})
+  if (!loaded.ok) throw new Error(`test config invalid: ${loaded.errors.join('; ')}`)
+  return loaded.config
+}
+
+export type TestGateway = {
+  gateway: Gateway
+  /** A valid key with $10 credit. */
+  key: string
+  revokedKey: string
+  logs: string[]
+  lifecycle: Lifecycle
+  /** `app.handle` for a path and init, with the valid key as `x-api-key` unless headers say otherwise. */
+  handle: (path: string, init?: RequestInit) => Promise<Response>
+  close: () => void
+}
+
+/** The gateway without a port, for route tests. */
+export function createTestGateway(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}): TestGateway {
+  const ledger = openLedgerDatabase(':memory:', Date.now())
+  const key = createKey(ledger.database, { name: 'test', creditMicros: 10_000_000 }, Date.now()).key
+  const revoked = createKey(ledger.database, { name: 'revoked', creditMicros: 10_000_000 }, Date.now())
+  revokeKey(ledger.database, revoked.id, Date.now())
+  const logs: string[] = []
+  const lifecycle: Lifecycle = { state: 'ready', startedMs: Date.now() }
+  const gateway = createApp({
+    config: testConfig(upstream, limits),
+    lookupKey: (keyHash) => findKeyByHash(ledger.database, keyHash),
+    fetch,
+    now: Date.now,
+    logger: createLogger('debug', (line) => logs.push(line), Date.now),
+    lifecycle,
+  })
+  return {
+    gateway,
+    key,
+    revokedKey: revoked.key,
+    logs,
+    lifecycle,
+    handle: (path, init = {}) => {
+      const headers = new Headers(init.headers)
+      if (!headers.has('x-api-key') && !headers.has('authorization')) headers.set('x-api-key', key)
+      return gateway.app.handle(new Request(`http://anvat.test${path}`, { ...init, headers }))
+    },
+    close: ledger.close,
+  }
+}
+
+export type ListeningTestGateway = TestGateway & { url: string; stop: () => Promise<void> }
+
+/** The gateway on an ephemeral loopback port, for clients that need a real socket (the official SDKs). */
+export function startTestGateway(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}): ListeningTestGateway {
+  const test = createTestGateway(upstream, limits)
+  const logger = createLogger('debug', (line) => test.logs.push(line), Date.now)
+  const server = listen(test.gateway, { hostname: '127.0.0.1', port: 0 }, logger, Date.now)
+  return {
+    ...test,
+    url: `http://127.0.0.1:${server.port}`,
+    stop: async () => {
+      await server.stop(true)
+      test.close()
+    },
+  }
+}
+
+/**
+ * Registers the usual hooks for a route-test file: one fake upstream and one gateway for the file, the upstream's
+ * record cleared before each test. Read `.upstream` and `.gateway` inside tests, once the hooks have run.
+ */
+export function useRouteGateway(limits: Partial<Limits> = {}): { upstream: FakeUpstream; gateway: TestGateway } {
+  const fixture = {} as { upstream: FakeUpstream; gateway: TestGateway }
+  beforeAll(async () => {
+    fixture.upstream = await startFakeUpstream()
+    fixture.gateway = createTestGateway(fixture.upstream, limits)
+  })
+  afterAll(async () => {
+    fixture.gateway.close()
+    await fixture.upstream.stop()
+  })
+  beforeEach(() => fixture.upstream.clear())
+  return fixture
+}
