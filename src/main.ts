@@ -2,7 +2,9 @@
 import packageJson from '../package.json' with { type: 'json' }
 import { mainHelp } from './cli/help.ts'
 import { exitCodes, usageError, type CommandIo } from './cli/io.ts'
+import { creditCommand } from './cli/credit.ts'
 import { keysCommand } from './cli/keys.ts'
+import { migrateCommand } from './cli/migrate.ts'
 import { serveCommand } from './cli/serve.ts'
 
 /** The command line: `anvat <command> …`. The only reader of process.env and process.argv. */
@@ -32,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest, io, now)
     case 'keys':
       return keysCommand(rest, io, now)
+    case 'credit':
+      return creditCommand(rest, io, now)
+    case 'migrate':
+      return migrateCommand(rest, io, now)
     default:
       return command.startsWith('-')
         ? usageError(io, `unknown option '${command}'`, 'anvat')
@@ -39,4 +45,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2))
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  // A command that cannot reach its database (or meets another fault) says so in one line, not a stack trace.
+  process.stderr.write(`anvat: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+}

@@ -1,41 +1,72 @@
 /** Help texts, one per command. The command line is part of the product's interface: keep these exact. */
 
+const ledgerFlags = `--db PATH          SQLite ledger file, created if missing (env ANVAT_DB, default ./anvat.db)
+  --database-url URL shared libSQL ledger instead: libsql://, http(s):// or ws(s):// (env ANVAT_DATABASE_URL;
+                     token in env ANVAT_DATABASE_AUTH_TOKEN)`
+
 export const mainHelp = `anvat — an LLM API gateway: one base URL and one key in front of Anthropic and OpenAI models.
 
 Usage:
   anvat serve [--port 8080] [--host 0.0.0.0] [--db ./anvat.db] [--config FILE] [--log-level info]
-  anvat keys create --name NAME --credit USD [--rpm N] [--concurrency N] [--window-spend-usd X] [--db PATH]
-  anvat keys list [--db PATH] [--json]
-  anvat keys revoke ID [--db PATH]
+  anvat keys create --name NAME --credit USD [--rpm N] [--concurrency N] [--window-spend-usd X]
+  anvat keys list [--json]
+  anvat keys revoke ID
+  anvat credit add --key ID --usd X [--note TEXT]
+  anvat credit show --key ID [--json]
+  anvat migrate
   anvat --help | --version | <command> --help
 
-Every serve flag can also come from the environment: ANVAT_PORT, ANVAT_HOST, ANVAT_DB, ANVAT_CONFIG, ANVAT_LOG_LEVEL.
+Every command that touches the ledger takes --db PATH or --database-url URL.
+Every serve flag can also come from the environment: ANVAT_PORT, ANVAT_HOST, ANVAT_DB, ANVAT_DATABASE_URL,
+ANVAT_CONFIG, ANVAT_LOG_LEVEL. ANVAT_ADMIN_TOKEN enables the admin API under /admin.
 `
 
 export const serveHelp = `Usage: anvat serve [options]
 
 Serves the gateway: /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses, /v1/models,
-/healthz and /readyz.
+/v1/balance, /healthz, /readyz, and /admin when ANVAT_ADMIN_TOKEN is set.
 
 Options:
-  --port N          port to listen on (env ANVAT_PORT, default 8080; 0 picks a free port)
-  --host ADDRESS    address to bind (env ANVAT_HOST, default 0.0.0.0)
-  --db PATH         SQLite ledger file, created if missing (env ANVAT_DB, default ./anvat.db)
-  --config FILE     JSON config with providers and models (env ANVAT_CONFIG); without one, providers come from
-                    ANTHROPIC_API_KEY / OPENAI_API_KEY, and the built-in mock model anvat-echo is always there
-  --log-level LEVEL debug, info, warn, error or silent (env ANVAT_LOG_LEVEL, default info)
-  -h, --help        show this help
+  --port N           port to listen on (env ANVAT_PORT, default 8080; 0 picks a free port)
+  --host ADDRESS     address to bind (env ANVAT_HOST, default 0.0.0.0)
+  ${ledgerFlags}
+  --config FILE      JSON config with providers and models (env ANVAT_CONFIG); without one, providers come from
+                     ANTHROPIC_API_KEY / OPENAI_API_KEY, and the built-in mock model anvat-echo is always there
+  --log-level LEVEL  debug, info, warn, error or silent (env ANVAT_LOG_LEVEL, default info)
+  -h, --help         show this help
 `
 
 export const keysHelp = `Usage:
-  anvat keys create --name NAME --credit USD [--rpm N] [--concurrency N] [--window-spend-usd X] [--db PATH]
-  anvat keys list [--db PATH] [--json]
-  anvat keys revoke ID [--db PATH]
+  anvat keys create --name NAME --credit USD [--rpm N] [--concurrency N] [--window-spend-usd X] [ledger flags]
+  anvat keys list [--json] [ledger flags]
+  anvat keys revoke ID [ledger flags]
 
 create   makes an account with USD credit and a key for it; the key is printed once, as the last line of stdout,
          and only its SHA-256 hash is stored. --rpm, --concurrency and --window-spend-usd are per-key limits.
 list     shows every key: id, name, visible prefix, balance, limits, created and revoked times.
 revoke   revokes a key by id; a running gateway stops accepting it within its key cache time (30 s by default).
 
---db PATH defaults to env ANVAT_DB, else ./anvat.db.
+Ledger flags:
+  ${ledgerFlags}
+`
+
+export const creditHelp = `Usage:
+  anvat credit add --key ID --usd X [--note TEXT] [ledger flags]
+  anvat credit show --key ID [--json] [ledger flags]
+
+add      tops up the account of key ID by X US dollars (up to six decimal places), as a new ledger entry.
+show     prints the account's balance and its ledger entries, newest first: grants, top-ups, and each request's
+         reserve, release and settle.
+
+Ledger flags:
+  ${ledgerFlags}
+`
+
+export const migrateHelp = `Usage: anvat migrate [ledger flags]
+
+Applies the embedded schema migrations to the ledger and says which it applied. serve does the same at start;
+this is for deploy pipelines that migrate first.
+
+Ledger flags:
+  ${ledgerFlags}
 `

@@ -1,15 +1,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { formatMicrosAsUsd, parseUsdToMicros } from '../core/money.ts'
-import { openLedgerDatabase } from '../ledger/database.ts'
-import { createKey, listKeys, revokeKey, type KeyListing } from '../ledger/keys.ts'
+import { openLedger } from '../ledger/database.ts'
+import { createKey, describeKey, listKeys, revokeKey, type KeyListing } from '../ledger/keys.ts'
 import { keysHelp } from './help.ts'
 import { exitCodes, usageError, type CommandIo } from './io.ts'
+import { ledgerLocation, ledgerOptions } from './ledger-options.ts'
 
-const databaseOption = { db: { type: 'string' } } as const
 const helpOption = { help: { type: 'boolean', short: 'h' } } as const
 
 /** `anvat keys create|list|revoke`. */
-export function keysCommand(argv: string[], io: CommandIo, now: () => number): number {
+export async function keysCommand(argv: string[], io: CommandIo, now: () => number): Promise<number> {
   const [subcommand, ...rest] = argv
   if (subcommand === undefined || subcommand === '--help' || subcommand === '-h') {
     io.stdout(keysHelp)
@@ -19,7 +19,7 @@ export function keysCommand(argv: string[], io: CommandIo, now: () => number): n
     case 'create':
       return createCommand(rest, io, now)
     case 'list':
-      return listCommand(rest, io)
+      return listCommand(rest, io, now)
     case 'revoke':
       return revokeCommand(rest, io, now)
     default:
@@ -27,9 +27,9 @@ export function keysCommand(argv: string[], io: CommandIo, now: () => number): n
   }
 }
 
-function createCommand(argv: string[], io: CommandIo, now: () => number): number {
+async function createCommand(argv: string[], io: CommandIo, now: () => number): Promise<number> {
   const parsed = parse(argv, io, {
-    ...databaseOption,
+    ...ledgerOptions,
     ...helpOption,
     name: { type: 'string' },
     credit: { type: 'string' },
@@ -51,67 +51,65 @@ function createCommand(argv: string[], io: CommandIo, now: () => number): number
   if (concurrency === undefined) return usageError(io, `--concurrency must be a whole number of at least 1, got '${values.concurrency}'`, 'anvat keys')
   if (windowSpendMicros === undefined) return usageError(io, `--window-spend-usd must be a USD amount, got '${values['window-spend-usd']}'`, 'anvat keys')
 
-  const { database, close } = openLedgerDatabase(databasePath(values.db, io), now())
+  const ledger = await openLedger(ledgerLocation(values, io), now())
   try {
-    const created = createKey(database, { name: values.name.trim(), creditMicros, rpm, concurrency, windowSpendMicros }, now())
-    io.stdout(`Created key ${created.id} (${values.name.trim()}) with $${formatMicrosAsUsd(creditMicros)} credit.\n`)
+    const name = values.name.trim()
+    const created = await createKey(ledger, { name, creditMicros, rpm, concurrency, windowSpendMicros }, now())
+    io.stdout(`Created key ${created.id} (${name}) with $${formatMicrosAsUsd(creditMicros)} credit.\n`)
     io.stdout('Store it now: it is shown only once.\n')
     io.stdout(`${created.key}\n`)
     return exitCodes.ok
   } finally {
-    close()
+    ledger.close()
   }
 }
 
-function listCommand(argv: string[], io: CommandIo): number {
-  const parsed = parse(argv, io, { ...databaseOption, ...helpOption, json: { type: 'boolean' } })
+async function listCommand(argv: string[], io: CommandIo, now: () => number): Promise<number> {
+  const parsed = parse(argv, io, { ...ledgerOptions, ...helpOption, json: { type: 'boolean' } })
   if (typeof parsed === 'number') return parsed
   if (parsed.values.help) return help(io)
-  const { database, close } = openLedgerDatabase(databasePath(parsed.values.db, io), Date.now())
+  const ledger = await openLedger(ledgerLocation(parsed.values, io), now())
   try {
-    const keys = listKeys(database)
-    if (parsed.values.json) io.stdout(`${JSON.stringify(keys.map(jsonListing), null, 2)}\n`)
+    const keys = await listKeys(ledger)
+    if (parsed.values.json) io.stdout(`${JSON.stringify(keys.map(describeKey), null, 2)}\n`)
     else io.stdout(table(keys))
     return exitCodes.ok
   } finally {
-    close()
+    ledger.close()
   }
 }
 
-function revokeCommand(argv: string[], io: CommandIo, now: () => number): number {
-  const parsed = parse(argv, io, { ...databaseOption, ...helpOption })
+async function revokeCommand(argv: string[], io: CommandIo, now: () => number): Promise<number> {
+  const parsed = parse(argv, io, { ...ledgerOptions, ...helpOption })
   if (typeof parsed === 'number') return parsed
   if (parsed.values.help) return help(io)
   const [id, ...extra] = parsed.positionals
   if (id === undefined || extra.length > 0) return usageError(io, 'keys revoke takes exactly one key id', 'anvat keys')
-  const { database, close } = openLedgerDatabase(databasePath(parsed.values.db, io), now())
+  const ledger = await openLedger(ledgerLocation(parsed.values, io), now())
   try {
-    if (revokeKey(database, id, now()) === undefined) {
+    if ((await revokeKey(ledger, id, now())) === undefined) {
       io.stderr(`anvat: no active key with id '${id}'\n`)
       return exitCodes.data
     }
     io.stdout(`Revoked key ${id}.\n`)
     return exitCodes.ok
   } finally {
-    close()
+    ledger.close()
   }
 }
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], io: CommandIo, options: T) {
+/** Parses a subcommand's flags strictly; a usage error is printed and returned as its exit code. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], io: CommandIo, options: T, helpCommand = 'anvat keys') {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true })
   } catch (error) {
-    return usageError(io, (error as Error).message, 'anvat keys')
+    return usageError(io, (error as Error).message, helpCommand)
   }
 }
 
 function help(io: CommandIo): number {
   io.stdout(keysHelp)
   return exitCodes.ok
-}
-
-function databasePath(flag: string | undefined, io: CommandIo): string {
-  return flag ?? io.env.ANVAT_DB ?? './anvat.db'
 }
 
 /** null when absent, undefined when malformed. */
@@ -122,24 +120,10 @@ function positiveInteger(text: string | undefined): number | null | undefined {
   return value >= 1 ? value : undefined
 }
 
-function jsonListing(key: KeyListing) {
-  return {
-    id: key.id,
-    name: key.name,
-    prefix: key.keyPrefix,
-    balance_usd: formatMicrosAsUsd(key.balanceMicros),
-    rpm: key.rpm,
-    concurrency: key.concurrency,
-    window_spend_usd: key.windowSpendMicros === null ? null : formatMicrosAsUsd(key.windowSpendMicros),
-    created_at: new Date(key.createdAtMs).toISOString(),
-    revoked_at: key.revokedAtMs === null ? null : new Date(key.revokedAtMs).toISOString(),
-  }
-}
-
 function table(keys: KeyListing[]): string {
   if (keys.length === 0) return 'No keys yet. Create one with: anvat keys create --name NAME --credit USD\n'
   const rows = [['ID', 'NAME', 'PREFIX', 'BALANCE USD', 'RPM', 'CONCURRENCY', 'WINDOW USD', 'CREATED', 'STATUS']]
-  for (const key of keys.map(jsonListing)) {
+  for (const key of keys.map(describeKey)) {
     rows.push([
       key.id,
       key.name,

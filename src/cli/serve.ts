@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config/load.ts'
-import { openLedgerDatabase } from '../ledger/database.ts'
+import { randomBase62 } from '../core/ids.ts'
+import { openLedger, type LedgerLocation } from '../ledger/database.ts'
 import { findKeyByHash } from '../ledger/keys.ts'
+import { createLedger } from '../ledger/ledger.ts'
 import type { Lifecycle } from '../routes/dependencies.ts'
 import { createApp } from '../server/app.ts'
 import { listen } from '../server/listen.ts'
 import { createLogger, logLevels, type LogLevel } from '../server/logger.ts'
 import { serveHelp } from './help.ts'
 import { exitCodes, usageError, type CommandIo } from './io.ts'
+import { describeLocation, ledgerLocation, ledgerOptions } from './ledger-options.ts'
 
 /** How long in-flight requests may run on after SIGTERM before their connections are closed. */
 const drainTimeoutMs = 30_000
@@ -28,7 +31,7 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
-        db: { type: 'string' },
+        ...ledgerOptions,
         config: { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -69,7 +72,8 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
     config: loaded.config,
     hostname: values.host ?? io.env.ANVAT_HOST ?? '0.0.0.0',
     port,
-    databasePath: values.db ?? io.env.ANVAT_DB ?? './anvat.db',
+    ledgerLocation: ledgerLocation(values, io),
+    adminToken: io.env.ANVAT_ADMIN_TOKEN || undefined,
     logLevel: logLevel as LogLevel,
     io,
     now,
@@ -90,7 +94,8 @@ type StartOptions = {
   config: Parameters<typeof createApp>[0]['config']
   hostname: string
   port: number
-  databasePath: string
+  ledgerLocation: LedgerLocation
+  adminToken: string | undefined
   logLevel: LogLevel
   io: CommandIo
   now: () => number
@@ -100,10 +105,16 @@ type StartOptions = {
 export async function startGateway(options: StartOptions): Promise<ServeHandle> {
   const logger = createLogger(options.logLevel, options.io.stdout, options.now)
   const lifecycle: Lifecycle = { state: 'starting', startedMs: options.now() }
-  const ledger = openLedgerDatabase(options.databasePath, options.now())
+  const connection = await openLedger(options.ledgerLocation, options.now())
+  const ledger = createLedger(connection.client, { now: options.now, instanceId: `gw_${randomBase62(12)}`, timings: options.config.limits })
+  // Holds left by a process that died are released once its heartbeat is stale; sweep now, then on the interval.
+  await ledger.sweep()
   const gateway = createApp({
     config: options.config,
-    lookupKey: (keyHash) => findKeyByHash(ledger.database, keyHash),
+    lookupKey: (keyHash) => findKeyByHash(connection, keyHash),
+    ledger,
+    ledgerConnection: connection,
+    adminToken: options.adminToken,
     fetch,
     now: options.now,
     logger,
@@ -113,12 +124,13 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
   try {
     server = listen(gateway, { hostname: options.hostname, port: options.port }, logger, options.now)
   } catch (error) {
-    ledger.close()
+    await ledger.stop()
+    connection.close()
     throw error
   }
   lifecycle.state = 'ready'
   const url = `http://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${server.port}`
-  logger.info('listening', { url, models: options.config.models.length, database: options.databasePath })
+  logger.info('listening', { url, models: options.config.models.length, database: describeLocation(options.ledgerLocation), admin: options.adminToken !== undefined })
   return {
     url,
     stop: async () => {
@@ -127,7 +139,8 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
       const forced = setTimeout(() => void server.stop(true), drainTimeoutMs)
       await server.stop(false)
       clearTimeout(forced)
-      ledger.close()
+      await ledger.stop()
+      connection.close()
       logger.info('stopped')
     },
   }

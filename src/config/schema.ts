@@ -52,6 +52,8 @@ export const ModelConfig = Type.Object(
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     /** Unix seconds; shown as `created` (OpenAI) and `created_at` (Anthropic) in /v1/models. */
     created: Type.Optional(Type.Integer({ minimum: 0, maximum: 253_402_300_799 })),
+    /** Most output tokens the model writes; reserved for requests that set no limit of their own. */
+    maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
     pricing: Pricing,
   },
   closed,
@@ -67,6 +69,11 @@ export const LimitsConfig = Type.Object(
     eventBytesMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 })),
     keyCacheEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     keyCacheTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    defaultMaxOutputTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+    reservationTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 604_800_000 })),
+    instanceTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+    sweepIntervalMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
+    groupCommitEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   },
   closed,
 )
@@ -91,6 +98,11 @@ export type Limits = {
   eventBytesMax: number
   keyCacheEntriesMax: number
   keyCacheTtlMs: number
+  defaultMaxOutputTokens: number
+  reservationTimeoutMs: number
+  instanceTimeoutMs: number
+  sweepIntervalMs: number
+  groupCommitEntriesMax: number
 }
 
 export const defaultLimits: Limits = {
@@ -101,6 +113,11 @@ export const defaultLimits: Limits = {
   eventBytesMax: 64 * 1024 * 1024,
   keyCacheEntriesMax: 100_000,
   keyCacheTtlMs: 30_000,
+  defaultMaxOutputTokens: 32_768,
+  reservationTimeoutMs: 7_200_000,
+  instanceTimeoutMs: 30_000,
+  sweepIntervalMs: 5_000,
+  groupCommitEntriesMax: 1_000,
 }
 
 /** The validated, resolved configuration the gateway runs on: secrets read, defaults applied, frozen. */

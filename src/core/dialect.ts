@@ -1,5 +1,6 @@
 import type { GatewayError } from './error.ts'
-import type { StreamTracker } from './stream.ts'
+import type { StreamMeter, StreamTracker } from './stream.ts'
+import type { Usage } from './usage.ts'
 
 /** The three wire dialects a client can speak to Anvat, and an upstream can speak to it. */
 export type DialectName = 'anthropic' | 'openai-chat' | 'openai-responses'
@@ -23,4 +24,7 @@ export type Dialect = {
   /** This dialect's HTTP error: status and body. */
   encodeError: (error: GatewayError, requestId: string) => { status: number; body: unknown }
   createStreamTracker: () => StreamTracker
+  createStreamMeter: () => StreamMeter
+  /** Usage of a whole (non-streamed) response body, if it has any. */
+  decodeResponseUsage: (body: unknown) => Usage | undefined
 }

@@ -1,23 +1,55 @@
 import { Database } from 'bun:sqlite'
-import { drizzle, type BunSQLiteDatabase } from 'drizzle-orm/bun-sqlite'
+import { createClient } from '@libsql/client/web'
+import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite'
+import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql/web'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import { applyMigrations } from './migrations.ts'
 import * as schema from './schema.ts'
+import { libsqlClient, sqliteClient, type SqlClient } from './sql-client.ts'
 
-export type LedgerDatabase = BunSQLiteDatabase<typeof schema>
+/**
+ * Drizzle over either driver. Typed as the asynchronous kind: every query is awaited, which both the synchronous
+ * bun:sqlite driver and the libSQL one support, so the code above never knows which it has.
+ */
+export type LedgerDatabase = BaseSQLiteDatabase<'async', unknown, typeof schema>
+
+export type LedgerConnection = { database: LedgerDatabase; client: SqlClient; close: () => void; appliedMigrations: string[] }
+
+/** Where the ledger lives: a local SQLite file, or a libSQL URL (`libsql://`, `http(s)://`, `ws(s)://`). */
+export type LedgerLocation = { path: string } | { url: string; authToken?: string }
 
 /** How long a writer waits for another process's lock before failing. */
 const busyTimeoutMs = 5_000
 
-/**
- * Opens (creating if needed) the SQLite ledger at `path`, in WAL mode so readers never wait for the writer, with
- * foreign keys enforced, and brings its schema up to date from the embedded migrations.
- */
-export function openLedgerDatabase(path: string, nowMs: number): { database: LedgerDatabase; close: () => void } {
+/** Opens the ledger (creating a local file if needed) and brings its schema up to date from the embedded migrations. */
+export async function openLedger(location: LedgerLocation, nowMs: number): Promise<LedgerConnection> {
+  const connection = 'path' in location ? openSqlite(location.path) : openLibsql(location.url, location.authToken)
+  try {
+    connection.appliedMigrations = await applyMigrations(connection.client, nowMs)
+  } catch (error) {
+    connection.close()
+    throw error
+  }
+  return connection
+}
+
+function openSqlite(path: string): LedgerConnection {
   const sqlite = new Database(path, { create: true, strict: true })
   sqlite.run('PRAGMA journal_mode = WAL')
   sqlite.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
   sqlite.run('PRAGMA synchronous = NORMAL')
   sqlite.run('PRAGMA foreign_keys = ON')
-  applyMigrations(sqlite, nowMs)
-  return { database: drizzle({ client: sqlite, schema }), close: () => sqlite.close() }
+  const client = sqliteClient(sqlite)
+  const database = drizzleSqlite({ client: sqlite, schema }) as unknown as LedgerDatabase
+  return { database, client, close: client.close, appliedMigrations: [] }
+}
+
+function openLibsql(url: string, authToken: string | undefined): LedgerConnection {
+  // The web entry speaks Hrana over fetch; the package root would load a native addon the compiled binary lacks.
+  // `libsql://` is Turso's name for HTTPS.
+  const httpUrl = url.replace(/^libsql:\/\//, 'https://')
+  const libsql = createClient(authToken === undefined ? { url: httpUrl } : { url: httpUrl, authToken })
+  const client = libsqlClient(libsql)
+  const database = drizzleLibsql({ client: libsql, schema }) as unknown as LedgerDatabase
+  return { database, client, close: client.close, appliedMigrations: [] }
 }

@@ -1,9 +1,11 @@
 import { and, desc, eq, isNull } from 'drizzle-orm'
 import { fail } from '../core/error.ts'
 import { randomBase62 } from '../core/ids.ts'
+import { formatMicrosAsUsd } from '../core/money.ts'
 import { generateApiKey, hashApiKey, visiblePrefix } from './api-key.ts'
-import type { LedgerDatabase } from './database.ts'
+import type { LedgerConnection } from './database.ts'
 import { accounts, apiKeys, ledgerEntries } from './schema.ts'
+import { statementOf } from './sql-client.ts'
 
 /** What the gateway knows about an authenticated key. */
 export type ApiKeyRecord = {
@@ -25,19 +27,33 @@ export type NewKey = {
   windowSpendMicros?: number | null
 }
 
-/** Creates an account, its key and the opening grant in one transaction. Returns the key in clear, once. */
-export function createKey(database: LedgerDatabase, input: NewKey, nowMs: number): { id: string; key: string; accountId: string } {
+const keyColumns = {
+  id: apiKeys.id,
+  accountId: apiKeys.accountId,
+  name: apiKeys.name,
+  keyPrefix: apiKeys.keyPrefix,
+  revokedAtMs: apiKeys.revokedAtMs,
+  rpm: apiKeys.rpm,
+  concurrency: apiKeys.concurrency,
+  windowSpendMicros: apiKeys.windowSpendMicros,
+}
+
+/**
+ * Creates an account, its key and the opening grant in one atomic batch; the grant entry sets the balance (through
+ * the ledger trigger). Returns the key in clear, once.
+ */
+export async function createKey(ledger: LedgerConnection, input: NewKey, nowMs: number): Promise<{ id: string; key: string; accountId: string }> {
   if (!Number.isSafeInteger(input.creditMicros) || input.creditMicros < 0) {
     fail('caller_invalid_request', `Credit must be a non-negative whole number of micro-USD, got ${input.creditMicros}.`)
   }
   const key = generateApiKey()
   const id = `key_${randomBase62(16)}`
   const accountId = `acct_${randomBase62(16)}`
-  database.transaction((transaction) => {
-    transaction.insert(accounts).values({ id: accountId, name: input.name, balanceMicros: input.creditMicros, createdAtMs: nowMs }).run()
-    transaction
-      .insert(apiKeys)
-      .values({
+  const { database } = ledger
+  await ledger.client.batch([
+    statementOf(database.insert(accounts).values({ id: accountId, name: input.name, balanceMicros: 0, createdAtMs: nowMs, updatedAtMs: nowMs })),
+    statementOf(
+      database.insert(apiKeys).values({
         id,
         accountId,
         name: input.name,
@@ -47,64 +63,62 @@ export function createKey(database: LedgerDatabase, input: NewKey, nowMs: number
         rpm: input.rpm ?? null,
         concurrency: input.concurrency ?? null,
         windowSpendMicros: input.windowSpendMicros ?? null,
-      })
-      .run()
-    transaction
-      .insert(ledgerEntries)
-      .values({ id: `${id}:grant`, accountId, kind: 'grant', amountMicros: input.creditMicros, note: 'opening grant', createdAtMs: nowMs })
-      .run()
-  })
+      }),
+    ),
+    statementOf(
+      database
+        .insert(ledgerEntries)
+        .values({ id: `${id}:grant`, accountId, kind: 'grant', amountMicros: input.creditMicros, note: 'opening grant', createdAtMs: nowMs }),
+    ),
+  ])
   return { id, key, accountId }
 }
 
 /** The key whose hash this is, revoked or not. */
-export function findKeyByHash(database: LedgerDatabase, keyHash: string): ApiKeyRecord | undefined {
-  return database
-    .select({
-      id: apiKeys.id,
-      accountId: apiKeys.accountId,
-      name: apiKeys.name,
-      keyPrefix: apiKeys.keyPrefix,
-      revokedAtMs: apiKeys.revokedAtMs,
-      rpm: apiKeys.rpm,
-      concurrency: apiKeys.concurrency,
-      windowSpendMicros: apiKeys.windowSpendMicros,
-    })
-    .from(apiKeys)
-    .where(eq(apiKeys.keyHash, keyHash))
-    .get()
+export async function findKeyByHash(ledger: LedgerConnection, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  const rows = await ledger.database.select(keyColumns).from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1)
+  return rows[0]
+}
+
+/** The key with this id, revoked or not. */
+export async function findKeyById(ledger: LedgerConnection, id: string): Promise<ApiKeyRecord | undefined> {
+  const rows = await ledger.database.select(keyColumns).from(apiKeys).where(eq(apiKeys.id, id)).limit(1)
+  return rows[0]
 }
 
 export type KeyListing = ApiKeyRecord & { createdAtMs: number; balanceMicros: number }
 
 /** Every key, newest first, with its account's balance. */
-export function listKeys(database: LedgerDatabase): KeyListing[] {
-  return database
-    .select({
-      id: apiKeys.id,
-      accountId: apiKeys.accountId,
-      name: apiKeys.name,
-      keyPrefix: apiKeys.keyPrefix,
-      revokedAtMs: apiKeys.revokedAtMs,
-      rpm: apiKeys.rpm,
-      concurrency: apiKeys.concurrency,
-      windowSpendMicros: apiKeys.windowSpendMicros,
-      createdAtMs: apiKeys.createdAtMs,
-      balanceMicros: accounts.balanceMicros,
-    })
+export async function listKeys(ledger: LedgerConnection): Promise<KeyListing[]> {
+  return ledger.database
+    .select({ ...keyColumns, createdAtMs: apiKeys.createdAtMs, balanceMicros: accounts.balanceMicros })
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
     .orderBy(desc(apiKeys.createdAtMs), desc(apiKeys.id))
-    .all()
 }
 
 /** Revokes a key. Returns the key's hash when it was active, so caches can drop it; undefined otherwise. */
-export function revokeKey(database: LedgerDatabase, id: string, nowMs: number): { keyHash: string } | undefined {
-  const revoked = database
+export async function revokeKey(ledger: LedgerConnection, id: string, nowMs: number): Promise<{ keyHash: string } | undefined> {
+  const rows = await ledger.database
     .update(apiKeys)
     .set({ revokedAtMs: nowMs })
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAtMs)))
     .returning({ keyHash: apiKeys.keyHash })
-    .get()
-  return revoked === undefined ? undefined : { keyHash: revoked.keyHash }
+  return rows[0]
+}
+
+/** A key as JSON for people, scripts and the admin API: USD as decimal strings, times as ISO 8601, never the key. */
+export function describeKey(key: KeyListing) {
+  return {
+    id: key.id,
+    account_id: key.accountId,
+    name: key.name,
+    prefix: key.keyPrefix,
+    balance_usd: formatMicrosAsUsd(key.balanceMicros),
+    rpm: key.rpm,
+    concurrency: key.concurrency,
+    window_spend_usd: key.windowSpendMicros === null ? null : formatMicrosAsUsd(key.windowSpendMicros),
+    created_at: new Date(key.createdAtMs).toISOString(),
+    revoked_at: key.revokedAtMs === null ? null : new Date(key.revokedAtMs).toISOString(),
+  }
 }

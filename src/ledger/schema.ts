@@ -11,8 +11,11 @@ export const accounts = sqliteTable(
   {
     id: text('id').primaryKey(),
     name: text('name').notNull(),
+    /** The sum of the account's ledger entries, kept by a trigger on every insert (drizzle/0002_ledger_triggers.sql). */
     balanceMicros: integer('balance_micros').notNull().default(0),
     createdAtMs: integer('created_at_ms').notNull(),
+    /** When the balance last moved. */
+    updatedAtMs: integer('updated_at_ms').notNull().default(0),
   },
   (table) => [check('accounts_balance_non_negative', sql`${table.balanceMicros} >= 0`)],
 )
@@ -58,4 +61,57 @@ export const ledgerEntries = sqliteTable(
     createdAtMs: integer('created_at_ms').notNull(),
   },
   (table) => [index('ledger_entries_account_id').on(table.accountId, table.createdAtMs)],
+)
+
+/** Holds not yet settled or released: one row per reservation, deleted by its release. */
+export const openReservations = sqliteTable(
+  'open_reservations',
+  {
+    requestId: text('request_id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    amountMicros: integer('amount_micros').notNull(),
+    /** The gateway process holding it; its heartbeat going stale means the hold can be released. */
+    instanceId: text('instance_id').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (table) => [index('open_reservations_instance_id').on(table.instanceId), index('open_reservations_created_at_ms').on(table.createdAtMs)],
+)
+
+/** Gateway processes sharing this ledger, with their last heartbeat. */
+export const gatewayInstances = sqliteTable('gateway_instances', {
+  id: text('id').primaryKey(),
+  startedAtMs: integer('started_at_ms').notNull(),
+  heartbeatAtMs: integer('heartbeat_at_ms').notNull(),
+})
+
+/** One row per metered request: who, what, how many tokens of each kind, and what it cost. */
+export const usageRecords = sqliteTable(
+  'usage_records',
+  {
+    requestId: text('request_id').primaryKey(),
+    keyId: text('key_id').notNull(),
+    accountId: text('account_id').notNull(),
+    model: text('model').notNull(),
+    provider: text('provider').notNull(),
+    dialectIn: text('dialect_in').notNull(),
+    dialectOut: text('dialect_out').notNull(),
+    inputTokens: integer('input_tokens').notNull(),
+    cacheReadTokens: integer('cache_read_tokens').notNull(),
+    cacheWrite5mTokens: integer('cache_write_5m_tokens').notNull(),
+    cacheWrite1hTokens: integer('cache_write_1h_tokens').notNull(),
+    outputTokens: integer('output_tokens').notNull(),
+    reasoningTokens: integer('reasoning_tokens').notNull(),
+    costMicros: integer('cost_micros').notNull(),
+    /** What the balance could not cover when the cost outran the reservation (never charged into the negative). */
+    unbilledMicros: integer('unbilled_micros').notNull().default(0),
+    status: integer('status').notNull(),
+    outcome: text('outcome').notNull(),
+    estimated: integer('estimated', { mode: 'boolean' }).notNull(),
+    partial: integer('partial', { mode: 'boolean' }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (table) => [index('usage_records_key_id').on(table.keyId, table.createdAtMs)],
 )

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts'
+import type { Ledger } from '../ledger/ledger.ts'
 import type { Catalog } from '../providers/registry.ts'
 import type { Logger } from '../server/logger.ts'
 import type { RequestContexts } from '../server/request-context.ts'
@@ -10,6 +11,7 @@ export type Lifecycle = { state: 'starting' | 'ready' | 'draining'; startedMs: n
 export type RouteDependencies = {
   config: Config
   catalog: Catalog
+  ledger: Ledger
   contexts: RequestContexts
   lifecycle: Lifecycle
   logger: Logger

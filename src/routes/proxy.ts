@@ -1,10 +1,17 @@
 import { operationDialect, type Operation } from '../core/dialect.ts'
-import { fail } from '../core/error.ts'
+import { fail, GatewayFailure } from '../core/error.ts'
+import type { MeterReading, SseFrame } from '../core/stream.ts'
 import { dialects } from '../dialects/index.ts'
-import { searchOf } from '../server/request-context.ts'
+import { isUsageOnlyChunk } from '../dialects/openai-chat/stream-meter.ts'
+import { exactPricing, type ExactPricing } from '../ledger/pricing.ts'
+import type { CatalogEntry } from '../providers/registry.ts'
+import { searchOf, type RequestContext } from '../server/request-context.ts'
+import { estimateInputTokens } from '../translate/estimate-input.ts'
+import type { StreamOutcome } from '../translate/passthrough-stream.ts'
 import { relay } from '../translate/relay.ts'
-import { rewriteTopLevelModel } from '../translate/rewrite-model.ts'
+import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
 import type { RouteDependencies } from './dependencies.ts'
+import { chargeForStream, chargeForWhole, costHeader, reserveCredit, usageRecord, type Charge, type Hold } from './metering.ts'
 
 const dialectTitles = {
   anthropic: 'Anthropic Messages',
@@ -12,47 +19,170 @@ const dialectTitles = {
   'openai-responses': 'OpenAI Responses',
 } as const
 
+/** The body fields the gateway reads: the model, the output limit and whether (and how) to stream. */
+type ProxyBody = {
+  model: string
+  stream?: boolean | null
+  max_tokens?: number | null
+  max_completion_tokens?: number | null
+  max_output_tokens?: number | null
+  stream_options?: Record<string, unknown> | null
+}
+
 /**
- * The handler shared by every model-calling route: find the model, and when its provider speaks the caller's dialect,
- * relay the caller's own bytes with only `model` changed. The body has been validated against the route's schema.
+ * The handler shared by every model-calling route: find the model, hold the worst-case cost, relay the caller's own
+ * bytes (only `model`, and an output limit the credit cannot cover, changed), then charge what the upstream reports
+ * and release the rest. count_tokens is free and skips the money.
  */
 export function proxyHandler(operation: Operation, dependencies: RouteDependencies) {
   const dialect = dialects[operationDialect[operation]]
-  return async ({ request, body }: { request: Request; body: { model: string } }): Promise<Response> => {
+  const pricings = new Map<string, ExactPricing>()
+  return async ({ request, body }: { request: Request; body: ProxyBody }): Promise<Response> => {
     const context = dependencies.contexts.get(request)
     context.model = body.model
-    const entry = dependencies.catalog.find(body.model)
-    if (entry === undefined) {
-      return fail('caller_not_found', `The model '${body.model}' does not exist or is not available through this gateway.`, { param: 'model' })
-    }
-    if (!entry.provider.dialects.includes(dialect.name)) {
-      const upstreamDialect = entry.provider.dialects[0] ?? dialect.name
-      return fail(
-        'caller_invalid_request',
-        `The model '${body.model}' is served in the ${dialectTitles[upstreamDialect]} dialect; translation from ${dialectTitles[dialect.name]} is not yet supported.`,
-        { param: 'model' },
-      )
-    }
-    const bodyText = context.bodyText ?? JSON.stringify(body)
-    const upstreamBody = entry.upstreamModel === body.model ? bodyText : rewriteTopLevelModel(bodyText, entry.upstreamModel)
-    let resolveStreamEnd: (outcome: string) => void = () => undefined
-    const response = await relay({
-      provider: entry.provider,
-      operation,
-      dialect,
-      body: upstreamBody,
-      search: searchOf(request.url),
-      headers: request.headers,
-      signal: request.signal,
+    const entry = findEntry(dependencies, body.model, dialect.name)
+    let upstreamBody = context.bodyText ?? JSON.stringify(body)
+    if (entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
+    if (operation === 'count-tokens') return (await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined)).response
+
+    const apiKey = context.apiKey
+    if (apiKey === undefined) return fail('caller_unauthenticated', 'Missing API key.')
+    let pricing = pricings.get(entry.model.id)
+    if (pricing === undefined) pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
+    const inputEstimate = estimateInputTokens(upstreamBody)
+    const requestedMax = outputLimitOf(operation, body)
+    const hold = await reserveCredit(dependencies.ledger, {
+      accountId: apiKey.accountId,
       requestId: context.requestId,
-      limits: dependencies.config.limits,
-      now: dependencies.now,
-      scrub: dependencies.scrub,
-      onStreamEnd: (outcome) => resolveStreamEnd(outcome),
+      pricing,
+      inputTokens: inputEstimate,
+      outputTokensMax: requestedMax ?? entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens,
     })
-    if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
-      context.streamEnded = new Promise((resolve) => (resolveStreamEnd = resolve))
+    if (hold.lowered) upstreamBody = setTopLevelField(upstreamBody, outputLimitField(operation, body), String(hold.outputTokensMax))
+    // Chat streams carry usage only when asked: ask on the caller's behalf, and keep that extra chunk from it.
+    const forceUsage = operation === 'chat-completions' && body.stream === true && body.stream_options?.include_usage !== true
+    if (forceUsage) upstreamBody = setTopLevelField(upstreamBody, 'stream_options', JSON.stringify({ ...body.stream_options, include_usage: true }))
+
+    const record = (status: number, outcome: string, charge: Charge | undefined) =>
+      usageRecord(
+        {
+          requestId: context.requestId,
+          keyId: apiKey.id,
+          accountId: apiKey.accountId,
+          model: entry.model.id,
+          provider: entry.provider.id,
+          dialectIn: dialect.name,
+          dialectOut: dialect.name,
+          status,
+          outcome,
+          durationMs: dependencies.now() - context.startedMs,
+        },
+        charge,
+      )
+    const settle = (status: number, outcome: string, charge: Charge | undefined) => {
+      const written = charge === undefined || charge.costMicros === 0 && !charge.partial
+        ? dependencies.ledger.release(context.requestId, record(status, outcome, charge))
+        : dependencies.ledger.settle(record(status, outcome, charge))
+      written.catch((error: unknown) => dependencies.logger.error('ledger write failed', { request_id: context.requestId, error: String(error) }))
     }
-    return response
+
+    let result
+    try {
+      result = await relayOnce(dependencies, context, request, entry, operation, upstreamBody, {
+        hold,
+        dropFrame: forceUsage ? (frame) => isUsageOnlyChunk(frame.data) : undefined,
+        onWhole: (bodyText, status) => {
+          const charge = chargeForWhole(dialect, pricing, bodyText, inputEstimate)
+          settle(status, 'completed', charge)
+          return { 'x-anvat-cost-usd': costHeader(charge.costMicros) }
+        },
+        onStreamEnd: async (outcome, reading, status) => {
+          const charge = chargeForStream(outcome, reading, pricing, inputEstimate, hold.reservedMicros)
+          settle(status, outcome, charge)
+          return `x-anvat-cost-usd=${costHeader(charge?.costMicros ?? 0)}`
+        },
+      })
+    } catch (error) {
+      const status = error instanceof GatewayFailure ? error.error.status : 500
+      settle(status, 'failed', undefined)
+      throw error
+    }
+    if (result.kind === 'upstream-error') settle(result.response.status, 'upstream-error', undefined)
+    if (hold.lowered) result.response.headers.set('x-anvat-max-tokens-lowered', String(hold.outputTokensMax))
+    return result.response
   }
+}
+
+function findEntry(dependencies: RouteDependencies, model: string, dialectName: keyof typeof dialectTitles): CatalogEntry {
+  const entry = dependencies.catalog.find(model)
+  if (entry === undefined) {
+    return fail('caller_not_found', `The model '${model}' does not exist or is not available through this gateway.`, { param: 'model' })
+  }
+  if (!entry.provider.dialects.includes(dialectName)) {
+    const upstreamDialect = entry.provider.dialects[0] ?? dialectName
+    return fail(
+      'caller_invalid_request',
+      `The model '${model}' is served in the ${dialectTitles[upstreamDialect]} dialect; translation from ${dialectTitles[dialectName]} is not yet supported.`,
+      { param: 'model' },
+    )
+  }
+  return entry
+}
+
+type Metering = {
+  hold: Hold
+  dropFrame: ((frame: SseFrame) => boolean) | undefined
+  onWhole: (bodyText: string, status: number) => Record<string, string>
+  onStreamEnd: (outcome: StreamOutcome, reading: MeterReading, status: number) => Promise<string | undefined>
+}
+
+async function relayOnce(
+  dependencies: RouteDependencies,
+  context: RequestContext,
+  request: Request,
+  entry: CatalogEntry,
+  operation: Operation,
+  body: string,
+  metering: Metering | undefined,
+) {
+  const dialect = dialects[operationDialect[operation]]
+  let status = 200
+  let resolveStreamEnd: (outcome: string) => void = () => undefined
+  const result = await relay({
+    provider: entry.provider,
+    operation,
+    dialect,
+    body,
+    search: searchOf(request.url),
+    headers: request.headers,
+    signal: request.signal,
+    requestId: context.requestId,
+    limits: dependencies.config.limits,
+    now: dependencies.now,
+    scrub: dependencies.scrub,
+    ...(metering?.dropFrame === undefined ? {} : { dropFrame: metering.dropFrame }),
+    onWhole: (bodyText) => metering?.onWhole(bodyText, status) ?? {},
+    onStreamEnd: async (outcome, meter) => {
+      const trailer = await metering?.onStreamEnd(outcome, meter.reading(), status)
+      resolveStreamEnd(outcome)
+      return trailer
+    },
+  })
+  status = result.response.status
+  if (result.kind === 'stream') context.streamEnded = new Promise((resolve) => (resolveStreamEnd = resolve))
+  return result
+}
+
+/** The output limit the caller asked for, in its dialect's field. */
+function outputLimitOf(operation: Operation, body: ProxyBody): number | undefined {
+  if (operation === 'messages') return body.max_tokens ?? undefined
+  if (operation === 'responses') return body.max_output_tokens ?? undefined
+  return body.max_completion_tokens ?? body.max_tokens ?? undefined
+}
+
+/** Where to write a lowered output limit: the field the caller used, else the dialect's current one. */
+function outputLimitField(operation: Operation, body: ProxyBody): string {
+  if (operation === 'messages') return 'max_tokens'
+  if (operation === 'responses') return 'max_output_tokens'
+  return body.max_completion_tokens == null && body.max_tokens != null ? 'max_tokens' : 'max_completion_tokens'
 }

@@ -5,14 +5,18 @@ import { fail } from '../core/error.ts'
 import { newRequestId } from '../core/ids.ts'
 import { dialects } from '../dialects/index.ts'
 import type { ApiKeyRecord } from '../ledger/keys.ts'
+import type { LedgerConnection } from '../ledger/database.ts'
+import type { Ledger } from '../ledger/ledger.ts'
 import { createCatalog } from '../providers/registry.ts'
+import { adminRoutes } from '../routes/admin.ts'
+import { balanceRoutes } from '../routes/balance.ts'
 import { chatCompletionsRoutes } from '../routes/chat-completions.ts'
 import type { Lifecycle, RouteDependencies } from '../routes/dependencies.ts'
 import { healthRoutes } from '../routes/health.ts'
 import { messagesRoutes } from '../routes/messages.ts'
 import { modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
-import { createAuthenticator, type KeyLookup } from './auth.ts'
+import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
 import { parseJsonBody, readBodyText } from './body.ts'
 import { errorResponse, toGatewayError } from './error-handler.ts'
 import { createKeyCache, type KeyCache } from './key-cache.ts'
@@ -24,6 +28,11 @@ export type AppDependencies = {
   config: Config
   /** Finds a key by the SHA-256 of what a caller presented. */
   lookupKey: KeyLookup
+  ledger: Ledger
+  /** The ledger's database, for the admin API. */
+  ledgerConnection: LedgerConnection
+  /** Enables /admin when set; compared in constant time. */
+  adminToken: string | undefined
   fetch: typeof fetch
   now: () => number
   logger: Logger
@@ -50,6 +59,7 @@ export function createApp(dependencies: AppDependencies): Gateway {
   const routeDependencies: RouteDependencies = {
     config: dependencies.config,
     catalog,
+    ledger: dependencies.ledger,
     contexts,
     lifecycle: dependencies.lifecycle,
     logger: dependencies.logger,
@@ -57,13 +67,14 @@ export function createApp(dependencies: AppDependencies): Gateway {
     scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
-  return { app: buildApp(dependencies, routeDependencies, authenticate), contexts, keyCache }
+  return { app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete), contexts, keyCache }
 }
 
 function buildApp(
   dependencies: AppDependencies,
   routeDependencies: RouteDependencies,
   authenticate: (headers: Headers) => Promise<ApiKeyRecord>,
+  forgetKey: (keyHash: string) => void,
 ) {
   const { contexts, logger } = routeDependencies
   const { limits } = dependencies.config
@@ -82,7 +93,13 @@ function buildApp(
         streamEnded: undefined,
       })
       // Authenticate before the body is read: an unauthenticated caller cannot make the gateway parse 32 MiB.
-      if (path.startsWith('/v1/')) context.apiKey = await authenticate(request.headers)
+      if (path.startsWith('/admin')) {
+        if (dependencies.adminToken === undefined) fail('caller_unknown_route', `Unknown request URL: ${request.method} ${path}.`)
+        if (!adminTokenMatches(presentedKey(request.headers), dependencies.adminToken)) fail('caller_unauthenticated', 'Invalid admin token.')
+      } else if (path.startsWith('/v1/')) {
+        // The balance may be asked without a key (the answer is then null); a key that is sent must be valid.
+        if (path !== '/v1/balance' || presentedKey(request.headers) !== undefined) context.apiKey = await authenticate(request.headers)
+      }
     })
     .onParse({ as: 'global' }, async ({ request }) => {
       // Every body is read as JSON whatever its content-type: `curl -d` sends form-encoded JSON.
@@ -112,9 +129,11 @@ function buildApp(
     })
     .use(healthRoutes(routeDependencies))
     .use(modelRoutes(routeDependencies))
+    .use(balanceRoutes(routeDependencies))
     .use(messagesRoutes(routeDependencies))
     .use(chatCompletionsRoutes(routeDependencies))
     .use(responsesRoutes(routeDependencies))
+    .use(adminRoutes({ connection: dependencies.ledgerConnection, ledger: dependencies.ledger, now: dependencies.now, forgetKey }))
 }
 
 /** Errors speak the dialect of the path: Anthropic on `/v1/messages*`, Responses on `/v1/responses*`, else Chat. */

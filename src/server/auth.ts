@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { fail } from '../core/error.ts'
 import { hashApiKey } from '../ledger/api-key.ts'
 import type { ApiKeyRecord } from '../ledger/keys.ts'
@@ -42,4 +43,12 @@ export function createAuthenticator(lookup: KeyLookup, cache: KeyCache<ApiKeyRec
     if (record.revokedAtMs !== null) return fail('caller_unauthenticated', 'This API key has been revoked.')
     return record
   }
+}
+
+/** Compares a presented admin token with the configured one in constant time (both hashed first, to equal length). */
+export function adminTokenMatches(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false
+  const left = new Bun.CryptoHasher('sha256').update(presented).digest()
+  const right = new Bun.CryptoHasher('sha256').update(expected).digest()
+  return timingSafeEqual(left, right)
 }

@@ -1,12 +1,15 @@
 import { gatewayError, type GatewayError } from '../core/error.ts'
-import type { StreamTracker } from '../core/stream.ts'
-import { completeEventsLength, createSseDecoder, encodeSseComment } from './sse.ts'
+import type { SseFrame, StreamMeter, StreamTracker } from '../core/stream.ts'
+import { completeEventsLength, createSseDecoder, encodeSseComment, splitEvents } from './sse.ts'
 
 /** How a relayed stream ended, for logging and (later) settlement. */
 export type StreamOutcome = 'completed' | 'cut' | 'idle-timeout' | 'client-aborted' | 'too-large'
 
 export type PassthroughStreamOptions = {
   tracker: StreamTracker
+  meter: StreamMeter
+  /** Events the gateway asked for on the caller's behalf and keeps from it (the forced Chat usage chunk). */
+  dropFrame?: (frame: SseFrame) => boolean
   requestId: string
   /** Silence towards the client after which a `: keepalive` comment is written. */
   keepaliveIntervalMs: number
@@ -16,7 +19,8 @@ export type PassthroughStreamOptions = {
   eventBytesMax: number
   /** Cancels the upstream request (client gone, or the gateway gave up on it). */
   abortUpstream: () => void
-  onEnd: (outcome: StreamOutcome) => void
+  /** Called once when the stream ends; what it returns is written as a final SSE comment (unless the client left). */
+  onEnd: (outcome: StreamOutcome) => Promise<string | undefined>
   now: () => number
 }
 
@@ -46,22 +50,37 @@ export function passthroughStream(
   const startedMs = options.now()
   const state: PumpState = { held: empty, lastUpstreamMs: startedMs, lastClientWriteMs: startedMs, ended: false, timer: undefined }
 
-  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, outcome: StreamOutcome, error?: GatewayError) => {
+  const finish = async (controller: ReadableStreamDefaultController<Uint8Array>, outcome: StreamOutcome, error?: GatewayError) => {
     if (state.ended) return
     state.ended = true
     clearTimeout(state.timer)
     if (error !== undefined && !options.tracker.finished()) {
       controller.enqueue(new TextEncoder().encode(options.tracker.errorEnding(error, options.requestId)))
     }
+    const trailer = await options.onEnd(outcome)
+    if (trailer !== undefined) controller.enqueue(encodeSseComment(trailer))
     controller.close()
-    options.onEnd(outcome)
   }
 
+  const observe = (frame: SseFrame) => {
+    options.tracker.observe(frame)
+    options.meter.observe(frame)
+  }
+
+  /** Sends whole events on, letting the tracker and meter see each; dropped events are seen but not sent. */
   const forward = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
     if (bytes.length === 0) return
-    controller.enqueue(bytes)
+    if (options.dropFrame === undefined) {
+      controller.enqueue(bytes)
+      for (const frame of decoder.push(bytes)) observe(frame)
+    } else {
+      for (const event of splitEvents(bytes)) {
+        const frames = decoder.push(event)
+        for (const frame of frames) observe(frame)
+        if (!frames.some(options.dropFrame)) controller.enqueue(event)
+      }
+    }
     state.lastClientWriteMs = options.now()
-    for (const frame of decoder.push(bytes)) options.tracker.observe(frame)
   }
 
   const scheduleTimer = (controller: ReadableStreamDefaultController<Uint8Array>) => {
@@ -78,7 +97,7 @@ export function passthroughStream(
       options.abortUpstream()
       reader.cancel().catch(() => undefined) // the upstream is being abandoned; its cancel outcome changes nothing
       const seconds = Math.round(options.idleTimeoutMs / 1000)
-      finish(controller, 'idle-timeout', gatewayError('provider_timeout', `The upstream sent nothing for ${seconds} s.`))
+      void finish(controller, 'idle-timeout', gatewayError('provider_timeout', `The upstream sent nothing for ${seconds} s.`))
       return
     }
     if (nowMs - state.lastClientWriteMs >= options.keepaliveIntervalMs) {
@@ -95,7 +114,7 @@ export function passthroughStream(
       result = await reader.read()
     } catch {
       // A network error mid-stream is the upstream's cut; the client is told in band.
-      finish(controller, 'cut', gatewayError('provider_error', 'The upstream connection failed mid-stream.'))
+      await finish(controller, 'cut', gatewayError('provider_error', 'The upstream connection failed mid-stream.'))
       return true
     }
     if (state.ended) return true
@@ -103,11 +122,11 @@ export function passthroughStream(
       const tail = state.held
       state.held = empty
       // An unterminated last event counts if it would end the stream once terminated, as lenient clients read it.
-      for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) options.tracker.observe(frame)
+      for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) observe(frame)
       if (options.tracker.finished()) {
         if (tail.length > 0) controller.enqueue(tail)
-        finish(controller, 'completed')
-      } else finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
+        await finish(controller, 'completed')
+      } else await finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
       return true
     }
     state.lastUpstreamMs = options.now()
@@ -118,7 +137,7 @@ export function passthroughStream(
     if (state.held.length > options.eventBytesMax) {
       options.abortUpstream()
       reader.cancel().catch(() => undefined) // abandoned on purpose; nothing to learn from its cancel
-      finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
+      await finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
       return true
     }
     return completeLength > 0
@@ -136,7 +155,7 @@ export function passthroughStream(
       state.ended = true
       clearTimeout(state.timer)
       options.abortUpstream()
-      options.onEnd('client-aborted')
+      void options.onEnd('client-aborted')
       await reader.cancel().catch(() => undefined) // the client is gone; an upstream that fails to cancel cleanly is moot
     },
   })

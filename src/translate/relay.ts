@@ -1,6 +1,7 @@
 import type { Dialect, Operation } from '../core/dialect.ts'
 import { classifyUpstreamStatus, fail, GatewayFailure, gatewayError } from '../core/error.ts'
 import type { Provider } from '../core/provider.ts'
+import type { SseFrame } from '../core/stream.ts'
 import { passthroughStream, type StreamOutcome } from './passthrough-stream.ts'
 
 export type RelayLimits = { keepaliveIntervalMs: number; streamIdleTimeoutMs: number; eventBytesMax: number; bodyBytesMax: number }
@@ -20,8 +21,16 @@ export type RelayInput = {
   now: () => number
   /** Removes provider credentials from text relayed to the caller. */
   scrub: (text: string) => string
-  onStreamEnd: (outcome: StreamOutcome) => void
+  /** Events kept from the caller (the forced Chat usage chunk). */
+  dropFrame?: (frame: SseFrame) => boolean
+  /** A whole answer arrived: returns headers to add (the cost). */
+  onWhole: (bodyText: string) => Record<string, string>
+  /** A stream ended: returns the final SSE comment to write (the cost), if any. */
+  onStreamEnd: (outcome: StreamOutcome, meter: ReturnType<Dialect['createStreamMeter']>) => Promise<string | undefined>
 }
+
+/** What came back: the upstream's own error (relayed, nothing to bill), a whole answer, or a stream. */
+export type RelayResult = { kind: 'upstream-error' | 'whole' | 'stream'; response: Response }
 
 /**
  * Same-dialect passthrough: sends the body to the provider and relays its answer. Successful bodies pass byte for
@@ -29,7 +38,7 @@ export type RelayInput = {
  * in the caller's dialect pass as they are; anything else (an HTML page from a proxy, a refused gateway credential)
  * becomes the gateway's own error, so the caller always gets its dialect's envelope and never a provider secret.
  */
-export async function relay(input: RelayInput): Promise<Response> {
+export async function relay(input: RelayInput): Promise<RelayResult> {
   const upstreamAbort = new AbortController()
   const abortUpstream = () => upstreamAbort.abort()
   if (input.signal.aborted) abortUpstream()
@@ -53,19 +62,31 @@ export async function relay(input: RelayInput): Promise<Response> {
 
   if (!upstream.ok) {
     input.signal.removeEventListener('abort', abortUpstream)
-    return upstreamError(upstream, input)
+    return { kind: 'upstream-error', response: await upstreamError(upstream, input) }
   }
 
   const contentType = upstream.headers.get('content-type') ?? 'application/json'
   const headers: Record<string, string> = { 'content-type': contentType, [input.dialect.requestIdHeader]: input.requestId }
-  if (upstream.body === null) return new Response(null, { status: upstream.status, headers })
-  if (!contentType.startsWith('text/event-stream')) {
-    return new Response(upstream.body, { status: upstream.status, headers })
+  if (upstream.body === null || !contentType.startsWith('text/event-stream')) {
+    // A whole answer is read completely (it is small, and its usage decides the cost header) and sent as it came.
+    let bodyText: string
+    try {
+      bodyText = await upstream.text()
+    } catch {
+      return fail('provider_error', `The upstream provider ${input.provider.id} broke off its answer.`)
+    } finally {
+      input.signal.removeEventListener('abort', abortUpstream)
+    }
+    const response = new Response(bodyText, { status: upstream.status, headers: { ...headers, ...input.onWhole(bodyText) } })
+    return { kind: 'whole', response }
   }
   headers['cache-control'] = 'no-cache'
   headers['x-accel-buffering'] = 'no'
+  const meter = input.dialect.createStreamMeter()
   const stream = passthroughStream(upstream.body, {
     tracker: input.dialect.createStreamTracker(),
+    meter,
+    ...(input.dropFrame === undefined ? {} : { dropFrame: input.dropFrame }),
     requestId: input.requestId,
     keepaliveIntervalMs: input.limits.keepaliveIntervalMs,
     idleTimeoutMs: input.limits.streamIdleTimeoutMs,
@@ -74,10 +95,10 @@ export async function relay(input: RelayInput): Promise<Response> {
     now: input.now,
     onEnd: (outcome) => {
       input.signal.removeEventListener('abort', abortUpstream)
-      input.onStreamEnd(outcome)
+      return input.onStreamEnd(outcome, meter)
     },
   })
-  return new Response(stream, { status: upstream.status, headers })
+  return { kind: 'stream', response: new Response(stream, { status: upstream.status, headers }) }
 }
 
 /** Upstream headers worth relaying with an error: how long to wait, and whether to retry at all. */

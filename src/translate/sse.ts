@@ -104,6 +104,25 @@ export function completeEventsLength(bytes: Uint8Array): number {
   return 0
 }
 
+/** Splits bytes holding only complete events into one slice per event, each with its blank line. */
+export function splitEvents(bytes: Uint8Array): Uint8Array[] {
+  const events: Uint8Array[] = []
+  let start = 0
+  for (let index = 1; index < bytes.length; index++) {
+    if (bytes[index] !== lineFeed) continue
+    const previous = bytes[index - 1]
+    const isEnd =
+      previous === lineFeed ||
+      (previous === carriageReturn && index >= 3 && bytes[index - 2] === lineFeed && bytes[index - 3] === carriageReturn)
+    if (isEnd) {
+      events.push(bytes.subarray(start, index + 1))
+      start = index + 1
+    }
+  }
+  if (start < bytes.length) events.push(bytes.subarray(start))
+  return events
+}
+
 const encoder = new TextEncoder()
 
 /** Serialises one event. `data` holds no line breaks when it is JSON.stringify output. */

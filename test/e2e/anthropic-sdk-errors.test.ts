@@ -14,14 +14,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:tes
 import { jsonReply, sseReply, startFakeUpstream, type FakeUpstream, type SseReplyOptions } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
-import { drain, fixtureEvents, rejectionOf } from '../support/sdk-traffic.ts'
+import { drain, fixtureEvents, rejectionOf, splitCostTrailer } from '../support/sdk-traffic.ts'
 
 let upstream: FakeUpstream
 let gateway: ListeningTestGateway
 
 beforeAll(async () => {
   upstream = await startFakeUpstream()
-  gateway = startTestGateway(upstream)
+  gateway = await startTestGateway(upstream)
 })
 beforeEach(() => {
   upstream.clear()
@@ -190,7 +190,7 @@ describe('streams that fail', () => {
   test.each(cuts)('$label: the raw body is the partial upstream bytes and one error event', async ({ fixture, options }) => {
     const fixtureText = await enqueueStream(fixture, options)
     const response = await anthropicClient().messages.create({ ...params, stream: true }).asResponse()
-    const text = await response.text()
+    const text = splitCostTrailer(await response.text()).relayed
     const partial = fixtureText.split(/(?<=\n\n)/).slice(0, options.eventsMax).join('')
     expect(text.startsWith(partial)).toBe(true)
     const ending = text.slice(partial.length)

@@ -9,7 +9,7 @@ import OpenAI from 'openai'
 import { sseReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
-import { rejectionOf, waitFor } from '../support/sdk-traffic.ts'
+import { rejectionOf, splitCostTrailer, waitFor } from '../support/sdk-traffic.ts'
 
 let upstream: FakeUpstream
 /** Default limits: a 600 s idle timeout, so only the client leaving can close a hung upstream within a test. */
@@ -20,8 +20,8 @@ let anthropicText: string
 
 beforeAll(async () => {
   upstream = await startFakeUpstream()
-  gateway = startTestGateway(upstream)
-  quietGateway = startTestGateway(upstream, { keepaliveIntervalMs: 100, streamIdleTimeoutMs: 1000 })
+  gateway = await startTestGateway(upstream)
+  quietGateway = await startTestGateway(upstream, { limits: { keepaliveIntervalMs: 100, streamIdleTimeoutMs: 1000 } })
   anthropicText = await readFixture('upstream/anthropic/text.stream.sse')
 })
 beforeEach(() => {
@@ -140,7 +140,7 @@ describe('silences', () => {
       client.messages.stream(params).finalMessage(),
     ])
     expect(rawText).toContain(keepalive)
-    expect(rawText.replaceAll(keepalive, '')).toBe(anthropicText)
+    expect(splitCostTrailer(rawText.replaceAll(keepalive, '')).relayed).toBe(anthropicText)
     const text = "Hello! I'm doing well, thanks for asking. How can I help you today?"
     expect<unknown>(message.content).toEqual([{ type: 'text', text }])
     expect(message.stop_reason).toBe('end_turn')
@@ -157,7 +157,7 @@ describe('silences', () => {
     ])
     const text = await response.text()
     expect(Date.now() - startedMs).toBeGreaterThanOrEqual(900)
-    const withoutKeepalives = text.replaceAll(keepalive, '')
+    const withoutKeepalives = splitCostTrailer(text.replaceAll(keepalive, '')).relayed
     const partial = firstEvents(anthropicText, 4)
     expect(withoutKeepalives.startsWith(partial)).toBe(true)
     const ending = withoutKeepalives.slice(partial.length)

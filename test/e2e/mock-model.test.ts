@@ -16,7 +16,7 @@ let openai: OpenAI
 
 beforeAll(async () => {
   upstream = await startFakeUpstream()
-  gateway = startTestGateway(upstream)
+  gateway = await startTestGateway(upstream)
   anthropic = new Anthropic({ baseURL: gateway.url, apiKey: gateway.key, maxRetries: 0 })
   openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: gateway.key, maxRetries: 0 })
 })

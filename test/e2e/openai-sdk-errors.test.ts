@@ -25,7 +25,7 @@ let gateway: ListeningTestGateway
 
 beforeAll(async () => {
   upstream = await startFakeUpstream({ openaiKey: providerKey })
-  gateway = startTestGateway(upstream)
+  gateway = await startTestGateway(upstream)
 })
 beforeEach(() => {
   upstream.clear()

@@ -8,7 +8,7 @@ import OpenAI from 'openai'
 import { jsonReply, sseReply, startFakeUpstream, type FakeUpstream, type SseReplyOptions } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
-import { drain, fixtureEvents, headersContaining, recordingFetch, type SentRequest } from '../support/sdk-traffic.ts'
+import { drain, fixtureEvents, headersContaining, recordingFetch, splitCostTrailer, type SentRequest } from '../support/sdk-traffic.ts'
 
 let upstream: FakeUpstream
 let gateway: ListeningTestGateway
@@ -16,7 +16,7 @@ const sent: SentRequest[] = []
 
 beforeAll(async () => {
   upstream = await startFakeUpstream()
-  gateway = startTestGateway(upstream)
+  gateway = await startTestGateway(upstream)
 })
 beforeEach(() => {
   upstream.clear()
@@ -72,7 +72,9 @@ describe('Chat Completions', () => {
 
   test('iterating a stream yields every upstream chunk', async () => {
     const fixtureText = await enqueueStream('openai-chat/text.stream.sse')
-    const { items, thrown } = await drain(await openAIClient().chat.completions.create({ ...chatParams, stream: true }))
+    const { items, thrown } = await drain(
+      await openAIClient().chat.completions.create({ ...chatParams, stream: true, stream_options: { include_usage: true } }),
+    )
     expect(thrown).toBeUndefined()
     expect<unknown>(items).toEqual(fixtureEvents(fixtureText))
     expect(items.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(greeting)
@@ -80,7 +82,9 @@ describe('Chat Completions', () => {
 
   test('stream().finalChatCompletion() assembles the text, finish reason and usage', async () => {
     const fixtureText = await enqueueStream('openai-chat/text.stream.sse')
-    const completion = await openAIClient().chat.completions.stream(chatParams).finalChatCompletion()
+    const completion = await openAIClient()
+      .chat.completions.stream({ ...chatParams, stream_options: { include_usage: true } })
+      .finalChatCompletion()
     expect(completion.choices[0]?.message.content).toBe(greeting)
     expect(completion.choices[0]?.finish_reason).toBe('stop')
     expect(completion.usage).toEqual(fixtureEvents(fixtureText).at(-1)!.usage as OpenAI.CompletionUsage)
@@ -91,7 +95,9 @@ describe('Chat Completions', () => {
     const expected = toolCallsOfStream(fixtureText)
     const parsedArguments = expected.map((call) => JSON.parse(call.arguments))
     expect(parsedArguments).toEqual([{ location: 'Paris, France' }, { location: 'Tokyo, Japan' }])
-    const completion = await openAIClient().chat.completions.stream(chatParams).finalChatCompletion()
+    const completion = await openAIClient()
+      .chat.completions.stream({ ...chatParams, stream_options: { include_usage: true } })
+      .finalChatCompletion()
     const choice = completion.choices[0]!
     expect(choice.finish_reason).toBe('tool_calls')
     expect(choice.message.tool_calls).toMatchObject(
@@ -163,10 +169,19 @@ describe('raw bytes', () => {
     const client = openAIClient()
     const response =
       path === 'chat'
-        ? await client.chat.completions.create({ ...chatParams, stream: true }).asResponse()
+        ? await client.chat.completions.create({ ...chatParams, stream: true, stream_options: { include_usage: true } }).asResponse()
         : await client.responses.create({ ...responseParams, stream: true }).asResponse()
     expect(response.headers.get('content-type')).toStartWith('text/event-stream')
-    expect(new Uint8Array(await response.arrayBuffer())).toEqual(new TextEncoder().encode(fixtureText))
+    expect(splitCostTrailer(await response.text()).relayed).toBe(fixtureText)
+  })
+
+  test('a chat stream without include_usage: usage is asked for upstream and its chunk kept from the client', async () => {
+    const fixtureText = await enqueueStream('openai-chat/text.stream.sse')
+    const response = await openAIClient().chat.completions.create({ ...chatParams, stream: true }).asResponse()
+    const { relayed } = splitCostTrailer(await response.text())
+    const usageChunk = fixtureText.split(/(?<=\n\n)/).find((event) => event.includes('"choices":[]'))!
+    expect(relayed).toBe(fixtureText.replace(usageChunk, ''))
+    expect(JSON.parse(upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
   })
 })
 

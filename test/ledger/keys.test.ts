@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hashApiKey } from '../../src/ledger/api-key.ts'
-import { openLedgerDatabase } from '../../src/ledger/database.ts'
+import { openLedger } from '../../src/ledger/database.ts'
 import { createKey, findKeyByHash, listKeys, revokeKey } from '../../src/ledger/keys.ts'
 
 const directories: string[] = []
@@ -18,10 +18,10 @@ function temporaryDatabasePath(): string {
   return join(directory, 'anvat.db')
 }
 
-test('a new key is high-entropy, stored only as its hash and prefix, with its credit as an opening grant', () => {
+test('a new key is high-entropy, stored only as its hash and prefix, with its credit as an opening grant', async () => {
   const path = temporaryDatabasePath()
-  const ledger = openLedgerDatabase(path, 1000)
-  const created = createKey(ledger.database, { name: 'team', creditMicros: 5_000_000, rpm: 60, concurrency: 4, windowSpendMicros: 1_000_000 }, 1000)
+  const ledger = await openLedger({ path }, 1000)
+  const created = await createKey(ledger, { name: 'team', creditMicros: 5_000_000, rpm: 60, concurrency: 4, windowSpendMicros: 1_000_000 }, 1000)
   ledger.close()
   expect(created.key).toMatch(/^anv_[0-9A-Za-z]{40}$/)
 
@@ -37,20 +37,20 @@ test('a new key is high-entropy, stored only as its hash and prefix, with its cr
   expect(raw.query('SELECT balance_micros AS balance FROM accounts').get()).toEqual({ balance: 5_000_000 })
   raw.close()
 
-  const reopened = openLedgerDatabase(path, 2000)
-  expect(findKeyByHash(reopened.database, hashApiKey(created.key))).toMatchObject({ id: created.id, rpm: 60, concurrency: 4, windowSpendMicros: 1_000_000, revokedAtMs: null })
+  const reopened = await openLedger({ path }, 2000)
+  expect(await findKeyByHash(reopened, hashApiKey(created.key))).toMatchObject({ id: created.id, rpm: 60, concurrency: 4, windowSpendMicros: 1_000_000, revokedAtMs: null })
   reopened.close()
 })
 
-test('two keys never collide, and revoking works once', () => {
-  const ledger = openLedgerDatabase(temporaryDatabasePath(), 0)
-  const first = createKey(ledger.database, { name: 'a', creditMicros: 0 }, 0)
-  const second = createKey(ledger.database, { name: 'b', creditMicros: 1 }, 1)
+test('two keys never collide, and revoking works once', async () => {
+  const ledger = await openLedger({ path: temporaryDatabasePath() }, 0)
+  const first = await createKey(ledger, { name: 'a', creditMicros: 0 }, 0)
+  const second = await createKey(ledger, { name: 'b', creditMicros: 1 }, 1)
   expect(first.key).not.toBe(second.key)
-  expect(revokeKey(ledger.database, first.id, 5)).toEqual({ keyHash: hashApiKey(first.key) })
-  expect(revokeKey(ledger.database, first.id, 6)).toBeUndefined()
-  expect(revokeKey(ledger.database, 'key_missing', 6)).toBeUndefined()
-  const listed = listKeys(ledger.database)
+  expect(await revokeKey(ledger, first.id, 5)).toEqual({ keyHash: hashApiKey(first.key) })
+  expect(await revokeKey(ledger, first.id, 6)).toBeUndefined()
+  expect(await revokeKey(ledger, 'key_missing', 6)).toBeUndefined()
+  const listed = await listKeys(ledger)
   expect(listed.map((key) => [key.id, key.revokedAtMs, key.balanceMicros])).toEqual([
     [second.id, null, 1],
     [first.id, 5, 0],

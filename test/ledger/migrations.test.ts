@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite'
 import { expect, test } from 'bun:test'
 import journal from '../../drizzle/meta/_journal.json'
 import { applyMigrations, migrations } from '../../src/ledger/migrations.ts'
+import { sqliteClient } from '../../src/ledger/sql-client.ts'
 
 test('the embedded migrations are exactly the ones in drizzle-kit’s journal, in order', async () => {
   expect(migrations.map((migration) => migration.tag)).toEqual(journal.entries.map((entry) => entry.tag))
@@ -10,10 +11,19 @@ test('the embedded migrations are exactly the ones in drizzle-kit’s journal, i
   }
 })
 
-test('applying twice changes nothing the second time', () => {
+test('applying twice changes nothing the second time', async () => {
   const database = new Database(':memory:')
-  expect(applyMigrations(database, 1)).toEqual(migrations.map((migration) => migration.tag))
-  expect(applyMigrations(database, 2)).toEqual([])
+  const client = sqliteClient(database)
+  expect(await applyMigrations(client, 1)).toEqual(migrations.map((migration) => migration.tag))
+  expect(await applyMigrations(client, 2)).toEqual([])
   const tables = database.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
-  expect(tables.map((table) => table.name)).toEqual(['accounts', 'anvat_migrations', 'api_keys', 'ledger_entries'])
+  expect(tables.map((table) => table.name)).toEqual([
+    'accounts',
+    'anvat_migrations',
+    'api_keys',
+    'gateway_instances',
+    'ledger_entries',
+    'open_reservations',
+    'usage_records',
+  ])
 })

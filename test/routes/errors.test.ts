@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 
 import { useRouteGateway } from '../support/gateway.ts'
 
-const routeGateway = useRouteGateway({ bodyBytesMax: 64 * 1024, jsonDepthMax: 32 })
+const routeGateway = useRouteGateway({ limits: { bodyBytesMax: 64 * 1024, jsonDepthMax: 32 } })
 
 type Endpoint = { path: string; dialect: 'anthropic' | 'openai'; valid: Record<string, unknown> }
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { jsonReply, sseReply } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
+import { splitCostTrailer } from '../support/sdk-traffic.ts'
 import { createTestGateway, useRouteGateway } from '../support/gateway.ts'
 
 const routeGateway = useRouteGateway()
@@ -67,10 +68,11 @@ describe('response bytes', () => {
   test('a stream comes back untouched, split anywhere, with SSE headers', async () => {
     const fixture = await readFixture('upstream/openai-chat/tool-calls.stream.sse')
     routeGateway.upstream.enqueue(sseReply(fixture, { chunkSizeBytes: 7 }))
-    const response = await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-5-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }))
+    const body = { model: 'gpt-5-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] }
+    const response = await post('/v1/chat/completions', JSON.stringify(body))
     expect(response.headers.get('content-type')).toStartWith('text/event-stream')
     expect(response.headers.get('cache-control')).toBe('no-cache')
-    expect(await response.text()).toBe(fixture)
+    expect(splitCostTrailer(await response.text()).relayed).toBe(fixture)
   })
 })
 
@@ -116,12 +118,12 @@ describe('upstream errors', () => {
   })
 
   test('an upstream that cannot be reached is a 502 in the dialect, naming no URL', async () => {
-    const unreachable = createTestGateway({ ...routeGateway.upstream, url: 'http://127.0.0.1:1' })
+    const unreachable = await createTestGateway({ ...routeGateway.upstream, url: 'http://127.0.0.1:1' })
     const response = await unreachable.handle('/v1/messages', { method: 'POST', body: messagesBody })
     expect(response.status).toBe(502)
     const body = (await response.json()) as { error: { type: string; message: string } }
     expect(body.error.type).toBe('api_error')
     expect(body.error.message).not.toContain('127.0.0.1')
-    unreachable.close()
+    await unreachable.close()
   })
 })

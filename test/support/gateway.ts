@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, beforeEach } from 'bun:test'
 import { loadConfig } from '../../src/config/load.ts'
 import type { Config, Limits, ModelConfig, ProviderConfig } from '../../src/config/schema.ts'
-import { openLedgerDatabase } from '../../src/ledger/database.ts'
+import { openLedger, type LedgerConnection } from '../../src/ledger/database.ts'
 import { createKey, findKeyByHash, revokeKey } from '../../src/ledger/keys.ts'
+import { createLedger, type Ledger } from '../../src/ledger/ledger.ts'
 import type { Lifecycle } from '../../src/routes/dependencies.ts'
 import { createApp, type Gateway } from '../../src/server/app.ts'
 import { listen } from '../../src/server/listen.ts'
@@ -42,6 +43,11 @@ export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<L
 
 export type TestGateway = {
   gateway: Gateway
+  ledger: Ledger
+  connection: LedgerConnection
+  /** The valid key's id and account. */
+  keyId: string
+  accountId: string
   /** A valid key with $10 credit. */
   key: string
   revokedKey: string
@@ -49,27 +55,39 @@ export type TestGateway = {
   lifecycle: Lifecycle
   /** `app.handle` for a path and init, with the valid key as `x-api-key` unless headers say otherwise. */
   handle: (path: string, init?: RequestInit) => Promise<Response>
-  close: () => void
+  close: () => Promise<void>
 }
 
-/** The gateway without a port, for route tests. */
-export function createTestGateway(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}): TestGateway {
-  const ledger = openLedgerDatabase(':memory:', Date.now())
-  const key = createKey(ledger.database, { name: 'test', creditMicros: 10_000_000 }, Date.now()).key
-  const revoked = createKey(ledger.database, { name: 'revoked', creditMicros: 10_000_000 }, Date.now())
-  revokeKey(ledger.database, revoked.id, Date.now())
+export type TestGatewayOptions = { limits?: Partial<Limits>; creditMicros?: number; adminToken?: string; databasePath?: string }
+
+/** The gateway without a port, for route tests: an in-memory ledger with a $10 key and a revoked one. */
+export async function createTestGateway(upstream: FakeUpstream | undefined, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const connection = await openLedger({ path: options.databasePath ?? ':memory:' }, Date.now())
+  const created = await createKey(connection, { name: 'test', creditMicros: options.creditMicros ?? 10_000_000 }, Date.now())
+  const revoked = await createKey(connection, { name: 'revoked', creditMicros: 10_000_000 }, Date.now())
+  await revokeKey(connection, revoked.id, Date.now())
   const logs: string[] = []
   const lifecycle: Lifecycle = { state: 'ready', startedMs: Date.now() }
+  const config = testConfig(upstream, options.limits)
+  const ledger = createLedger(connection.client, { now: Date.now, instanceId: 'gw_test', timings: config.limits })
   const gateway = createApp({
-    config: testConfig(upstream, limits),
-    lookupKey: (keyHash) => findKeyByHash(ledger.database, keyHash),
+    config,
+    lookupKey: (keyHash) => findKeyByHash(connection, keyHash),
+    ledger,
+    ledgerConnection: connection,
+    adminToken: options.adminToken,
     fetch,
     now: Date.now,
     logger: createLogger('debug', (line) => logs.push(line), Date.now),
     lifecycle,
   })
+  const key = created.key
   return {
     gateway,
+    ledger,
+    connection,
+    keyId: created.id,
+    accountId: created.accountId,
     key,
     revokedKey: revoked.key,
     logs,
@@ -79,15 +97,18 @@ export function createTestGateway(upstream: FakeUpstream | undefined, limits: Pa
       if (!headers.has('x-api-key') && !headers.has('authorization')) headers.set('x-api-key', key)
       return gateway.app.handle(new Request(`http://anvat.test${path}`, { ...init, headers }))
     },
-    close: ledger.close,
+    close: async () => {
+      await ledger.stop()
+      connection.close()
+    },
   }
 }
 
 export type ListeningTestGateway = TestGateway & { url: string; stop: () => Promise<void> }
 
 /** The gateway on an ephemeral loopback port, for clients that need a real socket (the official SDKs). */
-export function startTestGateway(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}): ListeningTestGateway {
-  const test = createTestGateway(upstream, limits)
+export async function startTestGateway(upstream: FakeUpstream | undefined, options: TestGatewayOptions = {}): Promise<ListeningTestGateway> {
+  const test = await createTestGateway(upstream, options)
   const logger = createLogger('debug', (line) => test.logs.push(line), Date.now)
   const server = listen(test.gateway, { hostname: '127.0.0.1', port: 0 }, logger, Date.now)
   return {
@@ -95,7 +116,7 @@ export function startTestGateway(upstream: FakeUpstream | undefined, limits: Par
     url: `http://127.0.0.1:${server.port}`,
     stop: async () => {
       await server.stop(true)
-      test.close()
+      await test.close()
     },
   }
 }
@@ -104,14 +125,14 @@ export function startTestGateway(upstream: FakeUpstream | undefined, limits: Par
  * Registers the usual hooks for a route-test file: one fake upstream and one gateway for the file, the upstream's
  * record cleared before each test. Read `.upstream` and `.gateway` inside tests, once the hooks have run.
  */
-export function useRouteGateway(limits: Partial<Limits> = {}): { upstream: FakeUpstream; gateway: TestGateway } {
+export function useRouteGateway(options: TestGatewayOptions = {}): { upstream: FakeUpstream; gateway: TestGateway } {
   const fixture = {} as { upstream: FakeUpstream; gateway: TestGateway }
   beforeAll(async () => {
     fixture.upstream = await startFakeUpstream()
-    fixture.gateway = createTestGateway(fixture.upstream, limits)
+    fixture.gateway = await createTestGateway(fixture.upstream, options)
   })
   afterAll(async () => {
-    fixture.gateway.close()
+    await fixture.gateway.close()
     await fixture.upstream.stop()
   })
   beforeEach(() => fixture.upstream.clear())

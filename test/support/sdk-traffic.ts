@@ -72,3 +72,15 @@ export async function drain<Item>(iterable: AsyncIterable<Item>): Promise<{ item
   }
   return { items, thrown: undefined }
 }
+
+const costTrailerPattern = /: x-anvat-cost-usd=(\d+(?:\.\d{1,6})?)\n\n$/
+
+/**
+ * Splits a metered stream into the relayed bytes and the cost the gateway appended as its final SSE comment
+ * (`: x-anvat-cost-usd=…`). Fails if the trailer is missing, so every caller also checks it is there.
+ */
+export function splitCostTrailer(text: string): { relayed: string; costUsd: string } {
+  const match = costTrailerPattern.exec(text)
+  if (match === null) throw new Error(`stream has no cost trailer; it ends with ${JSON.stringify(text.slice(-120))}`)
+  return { relayed: text.slice(0, match.index), costUsd: match[1]! }
+}

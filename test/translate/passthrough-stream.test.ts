@@ -36,8 +36,10 @@ function relayOf(source: Source, dialect: keyof typeof dialects, limits: { keepa
     abortUpstream: () => {
       aborted = true
     },
-    onEnd: (value) => {
+    meter: dialects[dialect].createStreamMeter(),
+    onEnd: async (value) => {
       outcome = value
+      return undefined
     },
     now: Date.now,
   })
@@ -72,7 +74,8 @@ describe('passthroughStream', () => {
       idleTimeoutMs: 60_000,
       eventBytesMax: 1024,
       abortUpstream: () => undefined,
-      onEnd: () => undefined,
+      meter: dialects['openai-chat'].createStreamMeter(),
+      onEnd: async () => undefined,
       now: Date.now,
     })
     const reader = stream.getReader()

@@ -1,5 +1,6 @@
 import type { Dialect } from '../../core/dialect.ts'
 import { encodeError } from './error.ts'
+import { createStreamMeter, decodeResponseUsage } from './stream-meter.ts'
 import { createStreamTracker } from './stream-tracker.ts'
 
 /** OpenAI Chat Completions. */
@@ -8,4 +9,6 @@ export const openaiChat: Dialect = {
   requestIdHeader: 'x-request-id',
   encodeError,
   createStreamTracker,
+  createStreamMeter,
+  decodeResponseUsage,
 }

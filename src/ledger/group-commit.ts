@@ -1,0 +1,57 @@
+import type { SqlClient, SqlStatement } from './sql-client.ts'
+
+type Pending = { statements: SqlStatement[]; resolve: () => void; reject: (error: unknown) => void }
+
+/** How long a failed group commit waits before trying again, doubling up to the maximum. */
+const retryDelayMs = 50
+const retryDelayMaxMs = 5_000
+
+/**
+ * Group commit: settlements queue up while a write is in flight and go to the database together in one transaction,
+ * so the ledger keeps up with the proxy (one commit per batch, not per request). Each settlement's statements are
+ * idempotent, so a batch that failed can be retried whole without double-charging anything.
+ */
+export function createGroupCommit(client: SqlClient, entriesMax: number) {
+  const queue: Pending[] = []
+  let writing: Promise<void> | undefined
+  let failureDelayMs = retryDelayMs
+
+  const writeAll = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, entriesMax)
+      try {
+        await client.batch(batch.flatMap((pending) => pending.statements))
+        failureDelayMs = retryDelayMs
+        for (const pending of batch) pending.resolve()
+      } catch (error) {
+        // The database is unreachable or busy: keep the settlements, in order, and try again after a pause.
+        queue.unshift(...batch)
+        await Bun.sleep(failureDelayMs)
+        failureDelayMs = Math.min(retryDelayMaxMs, failureDelayMs * 2)
+        if (failureDelayMs === retryDelayMaxMs) {
+          for (const pending of queue.splice(0)) pending.reject(error)
+        }
+      }
+    }
+  }
+
+  const schedule = () => {
+    writing ??= writeAll().finally(() => {
+      writing = undefined
+      if (queue.length > 0) schedule()
+    })
+    return writing
+  }
+
+  return {
+    add: (statements: SqlStatement[]) =>
+      new Promise<void>((resolve, reject) => {
+        queue.push({ statements, resolve, reject })
+        // Let the requests finishing in this tick join the same commit.
+        if (writing === undefined) queueMicrotask(schedule)
+      }),
+    flush: async () => {
+      while (queue.length > 0 || writing !== undefined) await (writing ?? schedule())
+    },
+  }
+}

@@ -1,0 +1,215 @@
+import type { Usage } from '../core/usage.ts'
+import { createGroupCommit } from './group-commit.ts'
+import type { SqlClient, SqlStatement } from './sql-client.ts'
+
+/** What is written about one metered request, beside its money. */
+export type UsageRecordInput = {
+  requestId: string
+  keyId: string
+  accountId: string
+  model: string
+  provider: string
+  dialectIn: string
+  dialectOut: string
+  usage: Usage
+  costMicros: number
+  status: number
+  outcome: string
+  estimated: boolean
+  partial: boolean
+  durationMs: number
+}
+
+export type LedgerTimings = {
+  /** A reservation older than this is released whoever holds it: longer than any request may run. */
+  reservationTimeoutMs: number
+  /** A gateway process whose heartbeat is older than this is presumed dead, and its reservations released. */
+  instanceTimeoutMs: number
+  /** How often the heartbeat is written and stale reservations swept. */
+  sweepIntervalMs: number
+  /** Most settlements written in one group commit. */
+  groupCommitEntriesMax: number
+}
+
+/**
+ * The money ledger, as the request path sees it. Every movement is an append-only entry with an id derived from the
+ * request (`req_…:reserve`, `:release`, `:settle`), so a replay changes nothing; the database's triggers keep each
+ * account's balance equal to the sum of its entries and refuse any debit that would take it below zero.
+ */
+export type Ledger = {
+  instanceId: string
+  /** Holds `amountMicros` for a request, or says how much is available when the balance cannot cover it. */
+  reserve: (hold: { accountId: string; requestId: string; amountMicros: number }) => Promise<{ ok: true } | { ok: false; availableMicros: number }>
+  /** Gives a hold back in full: the request cost nothing. The record, when given, is kept with cost 0. */
+  release: (requestId: string, record?: UsageRecordInput) => Promise<void>
+  /** Charges `record.costMicros` against the hold (never below zero) and releases the rest, in the next group commit. */
+  settle: (record: UsageRecordInput) => Promise<void>
+  /** Waits until every queued settlement is written. */
+  flush: () => Promise<void>
+  balance: (accountId: string) => Promise<{ balanceMicros: number; updatedAtMs: number } | undefined>
+  /** Adds credit (`top-up`, or a signed `adjustment`) under a caller-chosen unique id. */
+  credit: (entry: { id: string; accountId: string; kind: 'top-up' | 'adjustment'; amountMicros: number; note: string | null }) => Promise<boolean>
+  /** Heartbeat, then release reservations of dead processes and any older than the timeout. Returns how many. */
+  sweep: () => Promise<number>
+  /** Stops the sweeper and writes what is queued. */
+  stop: () => Promise<void>
+}
+
+const insufficientCredit = 'anvat: insufficient credit'
+
+/** Creates the ledger for one gateway process over `client`. */
+export function createLedger(client: SqlClient, options: { now: () => number; instanceId: string; timings: LedgerTimings }): Ledger {
+  const { now, instanceId, timings } = options
+  const startedAtMs = now()
+  const groupCommit = createGroupCommit(client, timings.groupCommitEntriesMax)
+
+  const balance: Ledger['balance'] = async (accountId) => {
+    const rows = await client.query<{ balance_micros: number; updated_at_ms: number }>({
+      sql: 'SELECT balance_micros, updated_at_ms FROM accounts WHERE id = ?',
+      args: [accountId],
+    })
+    const row = rows[0]
+    return row === undefined ? undefined : { balanceMicros: Number(row.balance_micros), updatedAtMs: Number(row.updated_at_ms) }
+  }
+
+  const release: Ledger['release'] = async (requestId, record) => {
+    const statements = releaseStatements(requestId, 'released', now())
+    if (record !== undefined) statements.push(usageRecordStatement({ ...record, costMicros: 0 }, null, now()))
+    await client.batch(statements)
+  }
+
+  const sweep: Ledger['sweep'] = async () => {
+    const nowMs = now()
+    await client.run({
+      sql: 'INSERT INTO gateway_instances (id, started_at_ms, heartbeat_at_ms) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET heartbeat_at_ms = excluded.heartbeat_at_ms',
+      args: [instanceId, startedAtMs, nowMs],
+    })
+    const stale = await client.query<{ request_id: string }>({
+      sql: `SELECT r.request_id FROM open_reservations r
+            WHERE r.created_at_ms < ?
+               OR (r.instance_id <> ? AND NOT EXISTS (
+                    SELECT 1 FROM gateway_instances i WHERE i.id = r.instance_id AND i.heartbeat_at_ms >= ?))
+            LIMIT 1000`,
+      args: [nowMs - timings.reservationTimeoutMs, instanceId, nowMs - timings.instanceTimeoutMs],
+    })
+    for (const row of stale) await client.batch(releaseStatements(row.request_id, 'swept: holder gone or hold expired', nowMs))
+    await client.run({
+      sql: 'DELETE FROM gateway_instances WHERE heartbeat_at_ms < ? AND id NOT IN (SELECT instance_id FROM open_reservations)',
+      args: [nowMs - timings.instanceTimeoutMs],
+    })
+    return stale.length
+  }
+
+  let sweeping: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    // A failed sweep (database briefly unreachable) is retried on the next tick; the holds it missed stay held.
+    sweeping = sweep().catch(() => 0)
+  }, timings.sweepIntervalMs)
+  timer.unref()
+
+  return {
+    instanceId,
+    reserve: async (hold) => {
+      const nowMs = now()
+      try {
+        await client.batch([
+          {
+            sql: "INSERT INTO ledger_entries (id, account_id, kind, amount_micros, request_id, note, created_at_ms) VALUES (?, ?, 'reserve', ?, ?, NULL, ?)",
+            args: [`${hold.requestId}:reserve`, hold.accountId, -hold.amountMicros, hold.requestId, nowMs],
+          },
+          {
+            sql: 'INSERT INTO open_reservations (request_id, account_id, amount_micros, instance_id, created_at_ms) VALUES (?, ?, ?, ?, ?)',
+            args: [hold.requestId, hold.accountId, hold.amountMicros, instanceId, nowMs],
+          },
+        ])
+        return { ok: true }
+      } catch (error) {
+        if (!String((error as Error).message).includes(insufficientCredit)) throw error
+        return { ok: false, availableMicros: (await balance(hold.accountId))?.balanceMicros ?? 0 }
+      }
+    },
+    release,
+    settle: (record) => {
+      const nowMs = now()
+      return groupCommit.add([...releaseStatements(record.requestId, null, nowMs), ...settleStatements(record, nowMs)])
+    },
+    flush: groupCommit.flush,
+    balance,
+    credit: async (entry) => {
+      const result = await client.run({
+        sql: 'INSERT INTO ledger_entries (id, account_id, kind, amount_micros, request_id, note, created_at_ms) VALUES (?, ?, ?, ?, NULL, ?, ?) ON CONFLICT(id) DO NOTHING',
+        args: [entry.id, entry.accountId, entry.kind, entry.amountMicros, entry.note, now()],
+      })
+      return result.rowsAffected > 0
+    },
+    sweep,
+    stop: async () => {
+      clearInterval(timer)
+      await sweeping
+      await groupCommit.flush()
+    },
+  }
+}
+
+/** Releases a hold in full (its entry, then the open row), once: a second release finds no open row. */
+function releaseStatements(requestId: string, note: string | null, nowMs: number): SqlStatement[] {
+  return [
+    {
+      sql: `INSERT INTO ledger_entries (id, account_id, kind, amount_micros, request_id, note, created_at_ms)
+            SELECT request_id || ':release', account_id, 'release', amount_micros, request_id, ?, ?
+            FROM open_reservations WHERE request_id = ? ON CONFLICT(id) DO NOTHING`,
+      args: [note, nowMs, requestId],
+    },
+    { sql: 'DELETE FROM open_reservations WHERE request_id = ?', args: [requestId] },
+  ]
+}
+
+/**
+ * Charges the cost after the hold is back, capped at the balance so it never goes negative (the shortfall, if the
+ * cost outran the hold, is written in the usage record as unbilled), then writes the record.
+ */
+function settleStatements(record: UsageRecordInput, nowMs: number): SqlStatement[] {
+  const settleId = `${record.requestId}:settle`
+  return [
+    {
+      sql: `INSERT INTO ledger_entries (id, account_id, kind, amount_micros, request_id, note, created_at_ms)
+            SELECT ?, id, 'settle', -MIN(?, balance_micros), ?, NULL, ? FROM accounts WHERE id = ? ON CONFLICT(id) DO NOTHING`,
+      args: [settleId, record.costMicros, record.requestId, nowMs, record.accountId],
+    },
+    usageRecordStatement(record, settleId, nowMs),
+  ]
+}
+
+function usageRecordStatement(record: UsageRecordInput, settleId: string | null, nowMs: number): SqlStatement {
+  const { usage } = record
+  const unbilled = settleId === null ? '0' : `COALESCE((SELECT ? + amount_micros FROM ledger_entries WHERE id = '${settleId.replaceAll("'", "''")}'), 0)`
+  return {
+    sql: `INSERT INTO usage_records (request_id, key_id, account_id, model, provider, dialect_in, dialect_out, input_tokens,
+            cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_micros,
+            unbilled_micros, status, outcome, estimated, partial, duration_ms, created_at_ms)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
+    args: [
+      record.requestId,
+      record.keyId,
+      record.accountId,
+      record.model,
+      record.provider,
+      record.dialectIn,
+      record.dialectOut,
+      usage.input,
+      usage.cacheRead,
+      usage.cacheWrite5m,
+      usage.cacheWrite1h,
+      usage.output,
+      usage.reasoning,
+      record.costMicros,
+      ...(settleId === null ? [] : [record.costMicros]),
+      record.status,
+      record.outcome,
+      record.estimated ? 1 : 0,
+      record.partial ? 1 : 0,
+      record.durationMs,
+      nowMs,
+    ],
+  }
+}
