@@ -1,0 +1,100 @@
+/**
+ * Two gateway processes on one SQLite ledger, 200 simultaneous requests on a key whose credit covers exactly ten
+ * holds: exactly ten are served, the rest get 402, and the balance ends at the credit minus exactly the ten costs the
+ * responses reported — never below zero, however the requests interleave across the processes.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseUsdToMicros } from '../../src/core/money.ts'
+import { exactPricing, reservationMicros } from '../../src/ledger/pricing.ts'
+import { estimateInputTokens } from '../../src/translate/estimate-input.ts'
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
+import { readFixture } from '../support/fixtures.ts'
+
+const mainPath = join(import.meta.dir, '../../src/main.ts')
+const directory = mkdtempSync(join(tmpdir(), 'anvat-two-'))
+const databasePath = join(directory, 'shared.db')
+const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
+const requestsTotal = 200
+const affordableHolds = 10
+const servers: Array<ReturnType<typeof Bun.spawn>> = []
+let upstream: FakeUpstream
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream()
+})
+afterAll(async () => {
+  for (const server of servers) server.kill('SIGKILL')
+  await upstream.stop()
+  rmSync(directory, { recursive: true, force: true })
+})
+
+function anvat(args: string[]) {
+  const result = Bun.spawnSync([process.execPath, mainPath, ...args], { env: { PATH: process.env.PATH ?? '' } })
+  return result.stdout.toString()
+}
+
+async function startServer(configPath: string): Promise<string> {
+  const server = Bun.spawn([process.execPath, mainPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', databasePath, '--config', configPath, '--log-level', 'info'], {
+    env: { PATH: process.env.PATH ?? '' },
+    stdout: 'pipe',
+  })
+  servers.push(server)
+  const reader = server.stdout.getReader()
+  let output = ''
+  while (!output.includes('msg=listening')) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error(`serve exited early: ${output}`)
+    output += new TextDecoder().decode(value)
+  }
+  // Keep reading, so a full pipe never blocks the server's request log.
+  void (async () => {
+    while (!(await reader.read()).done) {}
+  })()
+  return /url=(\S+)/.exec(output)![1]!
+}
+
+test('200 simultaneous requests across two processes: exactly the affordable ten are served and billed', async () => {
+  const configPath = join(directory, 'config.json')
+  const config = {
+    providers: [{ id: 'anthropic', type: 'anthropic', baseUrl: upstream.url, apiKey: upstream.anthropicKey }],
+    models: [{ id: 'claude-sonnet-4-6', provider: 'anthropic', pricing }],
+  }
+  writeFileSync(configPath, JSON.stringify(config))
+  // A prompt and limit the recorded answer's usage fits in (2,091 prompt tokens, 19 output), as a real upstream's would.
+  const prompt = 'Hello, please answer briefly. '.repeat(300)
+  const body = JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: prompt }] })
+  const holdMicros = reservationMicros(exactPricing(pricing), estimateInputTokens(body), 64)
+  const creditMicros = holdMicros * affordableHolds
+  const credit = `${Math.floor(creditMicros / 1e6)}.${String(creditMicros % 1e6).padStart(6, '0')}`
+  const key = anvat(['keys', 'create', '--name', 'shared', '--credit', credit, '--db', databasePath]).trimEnd().split('\n').at(-1)!
+  const urls = [await startServer(configPath), await startServer(configPath)]
+
+  // Each upstream answer takes 3 s, so every hold is taken before the first is released.
+  const answer = await readFixture('upstream/anthropic/text.response.json')
+  const half = Math.floor(answer.length / 2)
+  for (let index = 0; index < requestsTotal; index++) {
+    upstream.enqueue({ chunks: [answer.slice(0, half), answer.slice(half)], chunkDelayMs: 3000, headers: { 'content-type': 'application/json' } })
+  }
+  const responses = await Promise.all(
+    Array.from({ length: requestsTotal }, (_, index) =>
+      fetch(`${urls[index % 2]}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key }, body }).then(async (response) => ({
+        status: response.status,
+        cost: response.headers.get('x-anvat-cost-usd'),
+        body: (await response.json()) as { type?: string; error?: { type?: string } },
+      })),
+    ),
+  )
+  const served = responses.filter((response) => response.status === 200)
+  const refused = responses.filter((response) => response.status === 402)
+  expect(served).toHaveLength(affordableHolds)
+  expect(refused).toHaveLength(requestsTotal - affordableHolds)
+  for (const response of refused) expect(response.body).toMatchObject({ type: 'error', error: { type: 'billing_error' } })
+
+  const chargedMicros = served.reduce((sum, response) => sum + parseUsdToMicros(response.cost!)!, 0)
+  expect(chargedMicros).toBeGreaterThan(0)
+  const balance = (await (await fetch(`${urls[0]}/v1/balance`, { headers: { 'x-api-key': key } })).json()) as { balance_usd: number }
+  expect(Math.round(balance.balance_usd * 1e6)).toBe(creditMicros - chargedMicros)
+}, 30_000)
