@@ -12,6 +12,8 @@ export type StreamTracker = {
   observe: (frame: SseFrame) => void
   /** The stream ended as the dialect requires (a terminal event, or an in-band error already sent). */
   finished: () => boolean
+  /** The upstream itself ended the stream with an in-band error: finished, but not a success to bill in full. */
+  failed: () => boolean
   /** The events that end a cut stream with `error` in this dialect's own shape. */
   errorEnding: (error: GatewayError, requestId: string) => string
 }

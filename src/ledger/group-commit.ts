@@ -24,8 +24,22 @@ export function createGroupCommit(client: SqlClient, entriesMax: number) {
         failureDelayMs = retryDelayMs
         for (const pending of batch) pending.resolve()
       } catch (error) {
+        if (batch.length > 1) {
+          // One bad settlement must not sink the others: write them one by one, keeping only the failures queued.
+          const failed: Pending[] = []
+          for (const pending of batch) {
+            try {
+              await client.batch(pending.statements)
+              pending.resolve()
+            } catch {
+              // Kept for the retry below; its own error is reported if it never succeeds.
+              failed.push(pending)
+            }
+          }
+          if (failed.length === 0) continue
+          queue.unshift(...failed)
+        } else queue.unshift(...batch)
         // The database is unreachable or busy: keep the settlements, in order, and try again after a pause.
-        queue.unshift(...batch)
         await Bun.sleep(failureDelayMs)
         failureDelayMs = Math.min(retryDelayMaxMs, failureDelayMs * 2)
         if (failureDelayMs === retryDelayMaxMs) {

@@ -182,7 +182,8 @@ function settleStatements(record: UsageRecordInput, nowMs: number): SqlStatement
 
 function usageRecordStatement(record: UsageRecordInput, settleId: string | null, nowMs: number): SqlStatement {
   const { usage } = record
-  const unbilled = settleId === null ? '0' : `COALESCE((SELECT ? + amount_micros FROM ledger_entries WHERE id = '${settleId.replaceAll("'", "''")}'), 0)`
+  // Parameters only, so the statement text is the same for every request and bun:sqlite prepares it once.
+  const unbilled = settleId === null ? '0' : 'COALESCE((SELECT ? + amount_micros FROM ledger_entries WHERE id = ?), 0)'
   return {
     sql: `INSERT INTO usage_records (request_id, key_id, account_id, model, provider, dialect_in, dialect_out, input_tokens,
             cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_micros,
@@ -203,7 +204,7 @@ function usageRecordStatement(record: UsageRecordInput, settleId: string | null,
       usage.output,
       usage.reasoning,
       record.costMicros,
-      ...(settleId === null ? [] : [record.costMicros]),
+      ...(settleId === null ? [] : [record.costMicros, settleId]),
       record.status,
       record.outcome,
       record.estimated ? 1 : 0,

@@ -105,6 +105,8 @@ function buildApp(
       // Every body is read as JSON whatever its content-type: `curl -d` sends form-encoded JSON.
       const context = contexts.get(request)
       const text = await readBodyText(request, limits.bodyBytesMax)
+      // Admin actions such as revoke take no body (README: `POST /admin/keys/{id}/revoke`): none is an empty object.
+      if (text === '' && context.path.startsWith('/admin/')) return {}
       const body = parseJsonBody(text, limits.jsonDepthMax)
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return fail('caller_invalid_request', 'The request body must be a JSON object.')

@@ -2,8 +2,8 @@ import { gatewayError, type GatewayError } from '../core/error.ts'
 import type { SseFrame, StreamMeter, StreamTracker } from '../core/stream.ts'
 import { completeEventsLength, createSseDecoder, encodeSseComment, splitEvents } from './sse.ts'
 
-/** How a relayed stream ended, for logging and (later) settlement. */
-export type StreamOutcome = 'completed' | 'cut' | 'idle-timeout' | 'client-aborted' | 'too-large'
+/** How a relayed stream ended, for logging and settlement; `upstream-error` is an in-band error from the upstream. */
+export type StreamOutcome = 'completed' | 'upstream-error' | 'cut' | 'idle-timeout' | 'client-aborted' | 'too-large'
 
 export type PassthroughStreamOptions = {
   tracker: StreamTracker
@@ -67,20 +67,28 @@ export function passthroughStream(
     options.meter.observe(frame)
   }
 
-  /** Sends whole events on, letting the tracker and meter see each; dropped events are seen but not sent. */
-  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array) => {
-    if (bytes.length === 0) return
+  /**
+   * Sends whole events on, letting the tracker and meter see each; dropped events are seen but not sent. Returns
+   * whether anything was sent: a chunk holding only a dropped event sends nothing.
+   */
+  const forward = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean => {
+    if (bytes.length === 0) return false
+    let sent = false
     if (options.dropFrame === undefined) {
       controller.enqueue(bytes)
+      sent = true
       for (const frame of decoder.push(bytes)) observe(frame)
     } else {
       for (const event of splitEvents(bytes)) {
         const frames = decoder.push(event)
         for (const frame of frames) observe(frame)
-        if (!frames.some(options.dropFrame)) controller.enqueue(event)
+        if (frames.some(options.dropFrame)) continue
+        controller.enqueue(event)
+        sent = true
       }
     }
     state.lastClientWriteMs = options.now()
+    return sent
   }
 
   const scheduleTimer = (controller: ReadableStreamDefaultController<Uint8Array>) => {
@@ -125,14 +133,14 @@ export function passthroughStream(
       for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) observe(frame)
       if (options.tracker.finished()) {
         if (tail.length > 0) controller.enqueue(tail)
-        await finish(controller, 'completed')
+        await finish(controller, options.tracker.failed() ? 'upstream-error' : 'completed')
       } else await finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
       return true
     }
     state.lastUpstreamMs = options.now()
     const bytes = state.held.length === 0 ? result.value : Buffer.concat([state.held, result.value])
     const completeLength = completeEventsLength(bytes)
-    forward(controller, completeLength === bytes.length ? bytes : bytes.subarray(0, completeLength))
+    const sent = forward(controller, completeLength === bytes.length ? bytes : bytes.subarray(0, completeLength))
     state.held = completeLength === bytes.length ? empty : bytes.slice(completeLength)
     if (state.held.length > options.eventBytesMax) {
       options.abortUpstream()
@@ -140,7 +148,8 @@ export function passthroughStream(
       await finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
       return true
     }
-    return completeLength > 0
+    // Nothing sent (an unfinished event, or only the dropped usage chunk): the pull must read on, or the stream stalls.
+    return sent
   }
 
   return new ReadableStream<Uint8Array>({

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnServe } from '../support/serve-process.ts'
 
 const directory = mkdtempSync(join(tmpdir(), 'anvat-cli-'))
 afterAll(() => rmSync(directory, { recursive: true, force: true }))
@@ -58,19 +59,8 @@ describe('command line', () => {
   test('serve answers with a stored key, logs one line per request, and drains on SIGTERM', async () => {
     const database = join(directory, 'serve.db')
     const key = anvat(['keys', 'create', '--name', 'serve', '--credit', '1', '--db', database]).stdout.trimEnd().split('\n').at(-1)!
-    const server = Bun.spawn([process.execPath, mainPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', database], {
-      cwd: directory,
-      env: { PATH: process.env.PATH ?? '' },
-      stdout: 'pipe',
-    })
-    const reader = server.stdout.getReader()
-    let output = ''
-    while (!output.includes('msg=listening')) {
-      const { value, done } = await reader.read()
-      if (done) throw new Error(`serve exited early: ${output}`)
-      output += new TextDecoder().decode(value)
-    }
-    const url = /url=(\S+)/.exec(output)![1]!
+    const server = await spawnServe(['--db', database], directory)
+    const url = server.url
     const response = await fetch(`${url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': key },
@@ -78,13 +68,9 @@ describe('command line', () => {
     })
     expect(response.status).toBe(200)
     expect((await response.json()) as object).toMatchObject({ content: [{ type: 'text', text: 'Echo: from the cli test' }] })
-    server.kill('SIGTERM')
+    server.process.kill('SIGTERM')
     expect(await server.exited).toBe(0)
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) break
-      output += new TextDecoder().decode(value)
-    }
+    const output = server.output()
     expect(output).toMatch(/msg=request method=POST path=\/v1\/messages status=200 model=anvat-echo duration_ms=\d+/)
     expect(output).toContain('msg=stopped')
     expect(output).not.toContain(key)

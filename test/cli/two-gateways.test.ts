@@ -12,6 +12,7 @@ import { exactPricing, reservationMicros } from '../../src/ledger/pricing.ts'
 import { estimateInputTokens } from '../../src/translate/estimate-input.ts'
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
+import { spawnServe } from '../support/serve-process.ts'
 
 const mainPath = join(import.meta.dir, '../../src/main.ts')
 const directory = mkdtempSync(join(tmpdir(), 'anvat-two-'))
@@ -37,23 +38,9 @@ function anvat(args: string[]) {
 }
 
 async function startServer(configPath: string): Promise<string> {
-  const server = Bun.spawn([process.execPath, mainPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', databasePath, '--config', configPath, '--log-level', 'info'], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdout: 'pipe',
-  })
-  servers.push(server)
-  const reader = server.stdout.getReader()
-  let output = ''
-  while (!output.includes('msg=listening')) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error(`serve exited early: ${output}`)
-    output += new TextDecoder().decode(value)
-  }
-  // Keep reading, so a full pipe never blocks the server's request log.
-  void (async () => {
-    while (!(await reader.read()).done) {}
-  })()
-  return /url=(\S+)/.exec(output)![1]!
+  const server = await spawnServe(['--db', databasePath, '--config', configPath], directory)
+  servers.push(server.process)
+  return server.url
 }
 
 test('200 simultaneous requests across two processes: exactly the affordable ten are served and billed', async () => {

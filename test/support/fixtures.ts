@@ -34,7 +34,7 @@ export function rechunkRandom(text: string, seed: number, sizeBytesMax = 64): Ui
   if (!Number.isInteger(sizeBytesMax) || sizeBytesMax < 1) {
     throw new Error(`sizeBytesMax must be a positive integer, got ${sizeBytesMax}`)
   }
-  const random = mulberry32(seed)
+  const random = seededRandom(seed)
   const bytes = encoder.encode(text)
   const chunks: Uint8Array[] = []
   let offset = 0
@@ -46,8 +46,8 @@ export function rechunkRandom(text: string, seed: number, sizeBytesMax = 64): Ui
   return chunks
 }
 
-/** mulberry32: a tiny seeded PRNG, good enough for test cut points and nothing else. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, so a failing cut point or sequence can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
   let state = seed | 0
   return () => {
     state = (state + 0x6d2b79f5) | 0

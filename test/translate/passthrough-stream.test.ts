@@ -139,6 +139,31 @@ describe('passthroughStream', () => {
     expect(relay.upstreamCancelled()).toBe(true)
   })
 
+  test('a chunk holding only a dropped event does not stall the stream: the next events and the end still come', async () => {
+    // The forced Chat usage chunk, alone in its read as a real upstream flushes it, used to end a pull with nothing
+    // written, after which the stream was never pulled again: no [DONE], no cost comment, no settlement.
+    const events = ['data: {"choices":[{"delta":{"content":"Hi"}}]}\n\n', 'data: {"choices":[],"usage":{"prompt_tokens":1}}\n\n', 'data: [DONE]\n\n']
+    const upstream = upstreamOf({ chunks: events.map((event) => new TextEncoder().encode(event)) })
+    let outcome: StreamOutcome | undefined
+    const stream = passthroughStream(upstream.stream, {
+      tracker: dialects['openai-chat'].createStreamTracker(),
+      meter: dialects['openai-chat'].createStreamMeter(),
+      dropFrame: (frame) => frame.data.includes('"usage"'),
+      requestId: 'req_test',
+      keepaliveIntervalMs: 60_000,
+      idleTimeoutMs: 60_000,
+      eventBytesMax: 1024,
+      abortUpstream: () => undefined,
+      onEnd: async (value) => {
+        outcome = value
+        return 'x-anvat-cost-usd=0'
+      },
+      now: Date.now,
+    })
+    expect(await readAll(stream)).toBe(`${events[0]}${events[2]}: x-anvat-cost-usd=0\n\n`)
+    expect(outcome).toBe('completed')
+  })
+
   test('the client cancelling aborts the upstream', async () => {
     const relay = relayOf({ chunks: [new TextEncoder().encode('data: {}\n\n')], thenHang: true }, 'openai-chat')
     const reader = relay.stream.getReader()

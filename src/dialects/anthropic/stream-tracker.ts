@@ -9,11 +9,14 @@ import { encodeError } from './error.ts'
  */
 export function createStreamTracker(): StreamTracker {
   let finished = false
+  let failed = false
   return {
     observe: (frame) => {
       if (frame.event === 'message_stop' || frame.event === 'error') finished = true
+      if (frame.event === 'error') failed = true
     },
     finished: () => finished,
+    failed: () => failed,
     errorEnding: (error, requestId) => {
       finished = true
       const { body } = encodeError(error, requestId)

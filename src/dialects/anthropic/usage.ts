@@ -14,7 +14,8 @@ export function decodeUsage(raw: unknown, previous?: Usage): Usage {
   const cacheWrite1h = has('cache_creation') ? tokenCount(cacheCreation.ephemeral_1h_input_tokens) : undefined
   const details = (usage.output_tokens_details ?? {}) as Record<string, unknown>
   const base = previous ?? { input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 }
-  const oneHour = cacheWrite1h ?? (cacheWriteTotal === undefined ? base.cacheWrite1h : 0)
+  // A message_delta repeats the cache-write total without its split: keep the 1-hour share already known.
+  const oneHour = cacheWrite1h ?? Math.min(base.cacheWrite1h, cacheWriteTotal ?? base.cacheWrite1h)
   return {
     input: has('input_tokens') ? tokenCount(usage.input_tokens) : base.input,
     cacheRead: has('cache_read_input_tokens') ? tokenCount(usage.cache_read_input_tokens) : base.cacheRead,

@@ -7,11 +7,14 @@ import { encodeError } from './error.ts'
  */
 export function createStreamTracker(): StreamTracker {
   let finished = false
+  let failed = false
   return {
     observe: (frame) => {
       if (frame.data === '[DONE]' || frame.data.startsWith('{"error"')) finished = true
+      if (frame.data.startsWith('{"error"')) failed = true
     },
     finished: () => finished,
+    failed: () => failed,
     errorEnding: (error, requestId) => {
       finished = true
       return `data: ${JSON.stringify(encodeError(error, requestId).body)}\n\n`

@@ -2,6 +2,7 @@ import type { StreamTracker } from '../../core/stream.ts'
 import { encodeError } from './error.ts'
 
 const terminalEvents = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error'])
+const failureEvents = new Set(['response.failed', 'error'])
 const sequencePattern = /"sequence_number":\s*(\d+)/
 
 type ResponseHeader = { id: string; created_at: number; model: string }
@@ -14,16 +15,19 @@ type ResponseHeader = { id: string; created_at: number; model: string }
  */
 export function createStreamTracker(): StreamTracker {
   let finished = false
+  let failed = false
   let lastSequenceNumber = -1
   let header: ResponseHeader | undefined
   return {
     observe: (frame) => {
       if (frame.event !== undefined && terminalEvents.has(frame.event)) finished = true
+      if (frame.event !== undefined && failureEvents.has(frame.event)) failed = true
       const match = sequencePattern.exec(frame.data)
       if (match !== null) lastSequenceNumber = Number(match[1])
       if (header === undefined && frame.event === 'response.created') header = readHeader(frame.data)
     },
     finished: () => finished,
+    failed: () => failed,
     errorEnding: (error, requestId) => {
       finished = true
       const { body } = encodeError(error, requestId)
