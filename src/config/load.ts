@@ -48,7 +48,8 @@ export function loadConfig(text: string | undefined, env: Environment): ConfigRe
   const models = [...file.models]
   if (!providers.some((provider) => provider.id === mockProvider.id)) providers.push(mockProvider)
   if (!models.some((model) => model.id === mockModel.id)) models.push(mockModel)
-  const config: Config = { providers, models, limits: { ...defaultLimits, ...file.limits } }
+  const defaultPlan = file.defaultPlan === undefined ? undefined : file.plans?.find((plan) => plan.id === file.defaultPlan)
+  const config: Config = { providers, models, defaultPlan, limits: { ...defaultLimits, ...file.limits } }
   return { ok: true, config: deepFreeze(config) }
 }
 
@@ -96,6 +97,14 @@ function referenceErrors(file: ConfigFile): string[] {
       errors.push(`models[${index}].provider: no provider with id "${model.provider}"`)
     }
   })
+  const planIds = new Set<string>()
+  file.plans?.forEach((plan, index) => {
+    if (planIds.has(plan.id)) errors.push(`plans[${index}].id: duplicate plan id "${plan.id}"`)
+    planIds.add(plan.id)
+  })
+  if (file.defaultPlan !== undefined && !planIds.has(file.defaultPlan)) {
+    errors.push(`defaultPlan: no plan with id "${file.defaultPlan}"`)
+  }
   return errors
 }
 

@@ -74,15 +74,36 @@ export const LimitsConfig = Type.Object(
     instanceTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
     sweepIntervalMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
     groupCommitEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    limiterEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
   },
   closed,
 )
+
+/** Per-key limits by name; a key's own stored values override its plan's, field by field. Absent = unlimited. */
+export const PlanConfig = Type.Object(
+  {
+    id: identifier,
+    /** Requests admitted per rolling 60 s. */
+    rpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** Requests in flight at once. */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /** USD spent (settled plus held) per rolling window. */
+    windowSpendUsd: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })),
+    /** The spend window's length, seconds (default 18000 = 5 h). */
+    windowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+  },
+  closed,
+)
+export type PlanConfig = Static<typeof PlanConfig>
 
 export const ConfigFile = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
     providers: Type.Array(ProviderHeader, { maxItems: 1000 }),
     models: Type.Array(ModelConfig, { maxItems: 100_000 }),
+    plans: Type.Optional(Type.Array(PlanConfig, { maxItems: 1000 })),
+    /** The plan every key is on unless its own values say otherwise. */
+    defaultPlan: Type.Optional(identifier),
     limits: Type.Optional(LimitsConfig),
   },
   closed,
@@ -103,6 +124,8 @@ export type Limits = {
   instanceTimeoutMs: number
   sweepIntervalMs: number
   groupCommitEntriesMax: number
+  /** Most keys whose request-rate windows are kept in memory (least recently used dropped first). */
+  limiterEntriesMax: number
 }
 
 export const defaultLimits: Limits = {
@@ -118,11 +141,14 @@ export const defaultLimits: Limits = {
   instanceTimeoutMs: 30_000,
   sweepIntervalMs: 5_000,
   groupCommitEntriesMax: 1_000,
+  limiterEntriesMax: 100_000,
 }
 
 /** The validated, resolved configuration the gateway runs on: secrets read, defaults applied, frozen. */
 export type Config = {
   providers: readonly ProviderConfig[]
   models: readonly ModelConfig[]
+  /** The default plan's limits, or none. */
+  defaultPlan: PlanConfig | undefined
   limits: Limits
 }

@@ -28,6 +28,8 @@ export type GatewayError = {
   /** The request field at fault, for OpenAI's `param`. */
   param?: string
   retryAfterMs?: number
+  /** Extra response headers that explain the refusal (remaining limits). */
+  headers?: Record<string, string>
   upstream?: { provider: string; status: number; body: string }
 }
 

@@ -49,6 +49,8 @@ export type Ledger = {
   balance: (accountId: string) => Promise<{ balanceMicros: number; updatedAtMs: number } | undefined>
   /** Adds credit (`top-up`, or a signed `adjustment`) under a caller-chosen unique id. */
   credit: (entry: { id: string; accountId: string; kind: 'top-up' | 'adjustment'; amountMicros: number; note: string | null }) => Promise<boolean>
+  /** Spend in the window: settled costs since `sinceMs` (oldest first, only when `detailed`) and what is held now. */
+  windowSpend: (accountId: string, sinceMs: number, detailed: boolean) => Promise<{ settledMicros: number; heldMicros: number; settled: Array<{ atMs: number; micros: number }> }>
   /** Heartbeat, then release reservations of dead processes and any older than the timeout. Returns how many. */
   sweep: () => Promise<number>
   /** Stops the sweeper and writes what is queued. */
@@ -141,6 +143,24 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
         args: [entry.id, entry.accountId, entry.kind, entry.amountMicros, entry.note, now()],
       })
       return result.rowsAffected > 0
+    },
+    windowSpend: async (accountId, sinceMs, detailed) => {
+      const [totals] = await client.query<{ settled_micros: number | null; held_micros: number | null }>({
+        sql: `SELECT
+                (SELECT -SUM(amount_micros) FROM ledger_entries WHERE account_id = ? AND kind = 'settle' AND created_at_ms > ?) AS settled_micros,
+                (SELECT SUM(amount_micros) FROM open_reservations WHERE account_id = ?) AS held_micros`,
+        args: [accountId, sinceMs, accountId],
+      })
+      const settled = detailed
+        ? (
+            await client.query<{ at_ms: number; micros: number }>({
+              sql: `SELECT created_at_ms AS at_ms, -amount_micros AS micros FROM ledger_entries
+                    WHERE account_id = ? AND kind = 'settle' AND created_at_ms > ? AND amount_micros < 0 ORDER BY created_at_ms LIMIT 100000`,
+              args: [accountId, sinceMs],
+            })
+          ).map((row) => ({ atMs: Number(row.at_ms), micros: Number(row.micros) }))
+        : []
+      return { settledMicros: Number(totals?.settled_micros ?? 0), heldMicros: Number(totals?.held_micros ?? 0), settled }
     },
     sweep,
     stop: async () => {

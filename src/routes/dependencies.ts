@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.ts'
 import type { Ledger } from '../ledger/ledger.ts'
+import type { LimiterStore } from '../limits/limiter-store.ts'
 import type { Catalog } from '../providers/registry.ts'
 import type { Logger } from '../server/logger.ts'
 import type { RequestContexts } from '../server/request-context.ts'
@@ -12,6 +13,7 @@ export type RouteDependencies = {
   config: Config
   catalog: Catalog
   ledger: Ledger
+  limiters: LimiterStore
   contexts: RequestContexts
   lifecycle: Lifecycle
   logger: Logger

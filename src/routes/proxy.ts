@@ -3,7 +3,7 @@ import { fail, GatewayFailure } from '../core/error.ts'
 import type { MeterReading, SseFrame } from '../core/stream.ts'
 import { dialects } from '../dialects/index.ts'
 import { isUsageOnlyChunk } from '../dialects/openai-chat/stream-meter.ts'
-import { exactPricing, type ExactPricing } from '../ledger/pricing.ts'
+import { exactPricing, reservationMicros, type ExactPricing } from '../ledger/pricing.ts'
 import type { CatalogEntry } from '../providers/registry.ts'
 import { searchOf, type RequestContext } from '../server/request-context.ts'
 import { estimateInputTokens } from '../translate/estimate-input.ts'
@@ -11,6 +11,7 @@ import type { StreamOutcome } from '../translate/passthrough-stream.ts'
 import { relay } from '../translate/relay.ts'
 import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
 import type { RouteDependencies } from './dependencies.ts'
+import { admitRequest, effectiveLimits, type Admission } from './limits-guard.ts'
 import { chargeForStream, chargeForWhole, costHeader, reserveCredit, usageRecord, type Charge, type Hold } from './metering.ts'
 
 const dialectTitles = {
@@ -40,77 +41,114 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
   return async ({ request, body }: { request: Request; body: ProxyBody }): Promise<Response> => {
     const context = dependencies.contexts.get(request)
     context.model = body.model
+    const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
     const entry = findEntry(dependencies, body.model, dialect.name)
     let upstreamBody = context.bodyText ?? JSON.stringify(body)
     if (entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
-    if (operation === 'count-tokens') return (await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined)).response
+    const limits = effectiveLimits(apiKey, dependencies.config.defaultPlan)
+    const admission = admitRequest(dependencies, apiKey, limits)
+    let streaming = false
+    try {
+      const result =
+        operation === 'count-tokens'
+          ? await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined)
+          : await meteredRelay({ dependencies, context, request, entry, operation, body, upstreamBody, admission, pricings })
+      streaming = result.kind === 'stream'
+      for (const [name, value] of Object.entries(admission.headers())) result.response.headers.set(name, value)
+      return result.response
+    } finally {
+      // A stream hands its slot back when it ends (see meteredRelay); everything else, here, whatever happened.
+      if (!streaming) admission.release()
+    }
+  }
+}
 
-    const apiKey = context.apiKey
-    if (apiKey === undefined) return fail('caller_unauthenticated', 'Missing API key.')
-    let pricing = pricings.get(entry.model.id)
-    if (pricing === undefined) pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
-    const inputEstimate = estimateInputTokens(upstreamBody)
-    const requestedMax = outputLimitOf(operation, body)
-    const hold = await reserveCredit(dependencies.ledger, {
-      accountId: apiKey.accountId,
-      requestId: context.requestId,
-      pricing,
-      inputTokens: inputEstimate,
-      outputTokensMax: requestedMax ?? entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens,
-    })
-    if (hold.lowered) upstreamBody = setTopLevelField(upstreamBody, outputLimitField(operation, body), String(hold.outputTokensMax))
-    // Chat streams carry usage only when asked: ask on the caller's behalf, and keep that extra chunk from it.
-    const forceUsage = operation === 'chat-completions' && body.stream === true && body.stream_options?.include_usage !== true
-    if (forceUsage) upstreamBody = setTopLevelField(upstreamBody, 'stream_options', JSON.stringify({ ...body.stream_options, include_usage: true }))
+type MeteredCall = {
+  dependencies: RouteDependencies
+  context: RequestContext
+  request: Request
+  entry: CatalogEntry
+  operation: Operation
+  body: ProxyBody
+  upstreamBody: string
+  admission: Admission
+  pricings: Map<string, ExactPricing>
+}
 
-    const record = (status: number, outcome: string, charge: Charge | undefined) =>
-      usageRecord(
-        {
-          requestId: context.requestId,
-          keyId: apiKey.id,
-          accountId: apiKey.accountId,
-          model: entry.model.id,
-          provider: entry.provider.id,
-          dialectIn: dialect.name,
-          dialectOut: dialect.name,
-          status,
-          outcome,
-          durationMs: dependencies.now() - context.startedMs,
-        },
-        charge,
-      )
-    const settle = (status: number, outcome: string, charge: Charge | undefined) => {
-      const written = charge === undefined || charge.costMicros === 0 && !charge.partial
+/** Hold the worst case within the key's spend window and credit, relay, then charge what the upstream reports. */
+async function meteredRelay(call: MeteredCall) {
+  const { dependencies, context, entry, operation, body, admission } = call
+  const dialect = dialects[operationDialect[operation]]
+  const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
+  let pricing = call.pricings.get(entry.model.id)
+  if (pricing === undefined) call.pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
+  const inputEstimate = estimateInputTokens(call.upstreamBody)
+  const outputTokensMax = outputLimitOf(operation, body) ?? entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens
+  let hold: Hold
+  try {
+    hold = await admission.reserveWithinSpend(reservationMicros(pricing, inputEstimate, outputTokensMax), () =>
+      reserveCredit(dependencies.ledger, { accountId: apiKey.accountId, requestId: context.requestId, pricing, inputTokens: inputEstimate, outputTokensMax }),
+    )
+  } catch (error) {
+    // Refused before dispatch (spend cap, credit): the request consumed no rate either.
+    admission.withdraw()
+    throw error
+  }
+  let upstreamBody = call.upstreamBody
+  if (hold.lowered) upstreamBody = setTopLevelField(upstreamBody, outputLimitField(operation, body), String(hold.outputTokensMax))
+  // Chat streams carry usage only when asked: ask on the caller's behalf, and keep that extra chunk from it.
+  const forceUsage = operation === 'chat-completions' && body.stream === true && body.stream_options?.include_usage !== true
+  if (forceUsage) upstreamBody = setTopLevelField(upstreamBody, 'stream_options', JSON.stringify({ ...body.stream_options, include_usage: true }))
+
+  const record = (status: number, outcome: string, charge: Charge | undefined) =>
+    usageRecord(
+      {
+        requestId: context.requestId,
+        keyId: apiKey.id,
+        accountId: apiKey.accountId,
+        model: entry.model.id,
+        provider: entry.provider.id,
+        dialectIn: dialect.name,
+        dialectOut: dialect.name,
+        status,
+        outcome,
+        durationMs: dependencies.now() - context.startedMs,
+      },
+      charge,
+    )
+  const settle = (status: number, outcome: string, charge: Charge | undefined) => {
+    const written =
+      charge === undefined || (charge.costMicros === 0 && !charge.partial)
         ? dependencies.ledger.release(context.requestId, record(status, outcome, charge))
         : dependencies.ledger.settle(record(status, outcome, charge))
-      written.catch((error: unknown) => dependencies.logger.error('ledger write failed', { request_id: context.requestId, error: String(error) }))
-    }
-
-    let result
-    try {
-      result = await relayOnce(dependencies, context, request, entry, operation, upstreamBody, {
-        hold,
-        dropFrame: forceUsage ? (frame) => isUsageOnlyChunk(frame.data) : undefined,
-        onWhole: (bodyText, status) => {
-          const charge = chargeForWhole(dialect, pricing, bodyText, inputEstimate)
-          settle(status, 'completed', charge)
-          return { 'x-anvat-cost-usd': costHeader(charge.costMicros) }
-        },
-        onStreamEnd: async (outcome, reading, status) => {
-          const charge = chargeForStream(outcome, reading, pricing, inputEstimate, hold.reservedMicros)
-          settle(status, outcome, charge)
-          return `x-anvat-cost-usd=${costHeader(charge?.costMicros ?? 0)}`
-        },
-      })
-    } catch (error) {
-      const status = error instanceof GatewayFailure ? error.error.status : 500
-      settle(status, 'failed', undefined)
-      throw error
-    }
-    if (result.kind === 'upstream-error') settle(result.response.status, 'upstream-error', undefined)
-    if (hold.lowered) result.response.headers.set('x-anvat-max-tokens-lowered', String(hold.outputTokensMax))
-    return result.response
+    written.catch((error: unknown) => dependencies.logger.error('ledger write failed', { request_id: context.requestId, error: String(error) }))
   }
+
+  let result
+  try {
+    result = await relayOnce(dependencies, context, call.request, entry, operation, upstreamBody, {
+      hold,
+      dropFrame: forceUsage ? (frame) => isUsageOnlyChunk(frame.data) : undefined,
+      onWhole: (bodyText, status) => {
+        const charge = chargeForWhole(dialect, pricing, bodyText, inputEstimate)
+        settle(status, 'completed', charge)
+        return { 'x-anvat-cost-usd': costHeader(charge.costMicros) }
+      },
+      onStreamEnd: async (outcome, reading, status) => {
+        admission.release()
+        const charge = chargeForStream(outcome, reading, pricing, inputEstimate, hold.reservedMicros)
+        settle(status, outcome, charge)
+        return `x-anvat-cost-usd=${costHeader(charge?.costMicros ?? 0)}`
+      },
+    })
+  } catch (error) {
+    const status = error instanceof GatewayFailure ? error.error.status : 500
+    settle(status, 'failed', undefined)
+    throw error
+  }
+  if (result.kind === 'upstream-error') settle(result.response.status, 'upstream-error', undefined)
+  if (hold.lowered) result.response.headers.set('x-anvat-max-tokens-lowered', String(hold.outputTokensMax))
+  return result
 }
 
 function findEntry(dependencies: RouteDependencies, model: string, dialectName: keyof typeof dialectTitles): CatalogEntry {

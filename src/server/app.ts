@@ -7,6 +7,7 @@ import { dialects } from '../dialects/index.ts'
 import type { ApiKeyRecord } from '../ledger/keys.ts'
 import type { LedgerConnection } from '../ledger/database.ts'
 import type { Ledger } from '../ledger/ledger.ts'
+import { createLimiterStore, type LimiterStore } from '../limits/limiter-store.ts'
 import { createCatalog } from '../providers/registry.ts'
 import { adminRoutes } from '../routes/admin.ts'
 import { balanceRoutes } from '../routes/balance.ts'
@@ -44,6 +45,7 @@ export type Gateway = {
   app: ReturnType<typeof buildApp>
   contexts: RequestContexts
   keyCache: KeyCache<ApiKeyRecord | null>
+  limiters: LimiterStore
 }
 
 /** The one composition root: builds providers, caches and routes from `dependencies` and wires the edge hooks. */
@@ -60,6 +62,7 @@ export function createApp(dependencies: AppDependencies): Gateway {
     config: dependencies.config,
     catalog,
     ledger: dependencies.ledger,
+    limiters: createLimiterStore({ now: dependencies.now, entriesMax: dependencies.config.limits.limiterEntriesMax }),
     contexts,
     lifecycle: dependencies.lifecycle,
     logger: dependencies.logger,
@@ -67,7 +70,7 @@ export function createApp(dependencies: AppDependencies): Gateway {
     scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
-  return { app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete), contexts, keyCache }
+  return { app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete), contexts, keyCache, limiters: routeDependencies.limiters }
 }
 
 function buildApp(

@@ -9,7 +9,7 @@ const hopelessStatuses = new Set([400, 401, 402, 403, 404, 413, 422])
 /** The one place an error becomes an HTTP response: the caller's dialect, its status, and retry guidance. */
 export function errorResponse(dialect: Dialect, error: GatewayError, requestId: string): Response {
   const { status, body } = dialect.encodeError(error, requestId)
-  const headers: Record<string, string> = { 'content-type': 'application/json', [dialect.requestIdHeader]: requestId }
+  const headers: Record<string, string> = { ...error.headers, 'content-type': 'application/json', [dialect.requestIdHeader]: requestId }
   if (error.retryAfterMs !== undefined) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)))
     headers['retry-after-ms'] = String(Math.max(0, Math.round(error.retryAfterMs)))
