@@ -24,7 +24,7 @@ export function adminRoutes(dependencies: AdminDependencies) {
   const { connection, ledger, now } = dependencies
   const keyOr404 = async (id: string) => (await findKeyById(connection, id)) ?? fail('caller_not_found', `No key with id '${id}'.`, { param: 'id' })
   const detail = (operationId: string, summary: string) => ({ detail: { operationId, tags: ['Admin'], summary } })
-  return new Elysia({ name: 'admin', prefix: '/admin' })
+  return new Elysia({ name: 'admin', prefix: '/admin', normalize: false })
     .post(
       '/keys',
       async ({ body }) => {

@@ -7,7 +7,7 @@ import type { RouteDependencies } from './dependencies.ts'
  * balance reflects every request that has already answered.
  */
 export function balanceRoutes(dependencies: Pick<RouteDependencies, 'contexts' | 'ledger'>) {
-  return new Elysia({ name: 'balance' }).get(
+  return new Elysia({ name: 'balance', normalize: false }).get(
     '/v1/balance',
     async ({ request }) => {
       const apiKey = dependencies.contexts.get(request).apiKey

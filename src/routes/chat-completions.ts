@@ -5,7 +5,7 @@ import { proxyHandler } from './proxy.ts'
 
 /** OpenAI Chat Completions. */
 export function chatCompletionsRoutes(dependencies: RouteDependencies) {
-  return new Elysia({ name: 'chat-completions' }).post('/v1/chat/completions', proxyHandler('chat-completions', dependencies), {
+  return new Elysia({ name: 'chat-completions', normalize: false }).post('/v1/chat/completions', proxyHandler('chat-completions', dependencies), {
     body: OpenAIChatCompletionCreateParams,
     detail: { operationId: 'createChatCompletion', tags: ['OpenAI'], summary: 'Create a chat completion' },
   })

@@ -3,7 +3,7 @@ import type { RouteDependencies } from './dependencies.ts'
 
 /** Liveness and readiness, public: `/readyz` is 503 while starting or draining so load balancers stop sending. */
 export function healthRoutes(dependencies: Pick<RouteDependencies, 'lifecycle' | 'now'>) {
-  return new Elysia({ name: 'health' })
+  return new Elysia({ name: 'health', normalize: false })
     .get(
       '/healthz',
       () =>

@@ -5,7 +5,7 @@ import { proxyHandler } from './proxy.ts'
 
 /** Anthropic Messages and its token counter (Claude Code adds `?beta=true`; routing goes by path alone). */
 export function messagesRoutes(dependencies: RouteDependencies) {
-  return new Elysia({ name: 'messages' })
+  return new Elysia({ name: 'messages', normalize: false })
     .post('/v1/messages', proxyHandler('messages', dependencies), {
       body: AnthropicMessageCreateParams,
       detail: { operationId: 'createMessage', tags: ['Anthropic'], summary: 'Create a message' },

@@ -13,7 +13,7 @@ import type { RouteDependencies } from './dependencies.ts'
 export function modelRoutes(dependencies: Pick<RouteDependencies, 'catalog' | 'contexts' | 'config'>) {
   const { catalog } = dependencies
   const newestFirst = [...catalog.entries].sort((left, right) => created(right) - created(left))
-  return new Elysia({ name: 'models' })
+  return new Elysia({ name: 'models', normalize: false })
     .get(
       '/v1/models',
       ({ headers, query }) => {

@@ -5,7 +5,7 @@ import { proxyHandler } from './proxy.ts'
 
 /** OpenAI Responses. */
 export function responsesRoutes(dependencies: RouteDependencies) {
-  return new Elysia({ name: 'responses' }).post('/v1/responses', proxyHandler('responses', dependencies), {
+  return new Elysia({ name: 'responses', normalize: false }).post('/v1/responses', proxyHandler('responses', dependencies), {
     body: OpenAIResponseCreateParams,
     detail: { operationId: 'createResponse', tags: ['OpenAI'], summary: 'Create a model response' },
   })

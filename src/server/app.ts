@@ -81,7 +81,7 @@ function buildApp(
 ) {
   const { contexts, logger } = routeDependencies
   const { limits } = dependencies.config
-  return new Elysia({ name: 'anvat' })
+  return new Elysia({ name: 'anvat', normalize: false })
     .onRequest(async ({ request }) => {
       const path = pathOf(request.url)
       const context = contexts.create(request, {

@@ -1,4 +1,4 @@
-import type { Provider } from '../../core/provider.ts'
+import type { Provider, UpstreamCall } from '../../core/provider.ts'
 import type { MockProviderConfig } from '../../config/schema.ts'
 import { mockAnthropic } from './anthropic.ts'
 import { mockOpenAIChat } from './openai-chat.ts'
@@ -14,18 +14,31 @@ export function createMockProvider(config: MockProviderConfig, now: () => number
     dialects: ['anthropic', 'openai-chat', 'openai-responses'],
     secrets: [],
     send: async (call) => {
-      // The route has validated the envelope against the dialect's schema; the mock trusts it as a real API would.
-      const body = JSON.parse(call.body)
       const nowSeconds = Math.floor(now() / 1000)
-      switch (call.operation) {
-        case 'messages':
-        case 'count-tokens':
-          return mockAnthropic(call.operation, body)
-        case 'chat-completions':
-          return mockOpenAIChat(body, nowSeconds)
-        case 'responses':
-          return mockOpenAIResponses(body, nowSeconds)
+      try {
+        // The route validated the envelope; what it lets through (odd items inside lists) is the mock's to refuse.
+        const body = JSON.parse(call.body)
+        switch (call.operation) {
+          case 'messages':
+          case 'count-tokens':
+            return mockAnthropic(call.operation, body)
+          case 'chat-completions':
+            return mockOpenAIChat(body, nowSeconds)
+          case 'responses':
+            return mockOpenAIResponses(body, nowSeconds)
+        }
+      } catch (error) {
+        // A real API answers a request it cannot read with a 400 in its own dialect, and so does the mock.
+        return invalidRequest(call.operation, `anvat-echo could not read the request: ${(error as Error).message}`)
       }
     },
   }
+}
+
+function invalidRequest(operation: UpstreamCall['operation'], message: string): Response {
+  const body =
+    operation === 'messages' || operation === 'count-tokens'
+      ? { type: 'error', error: { type: 'invalid_request_error', message } }
+      : { error: { message, type: 'invalid_request_error', param: null, code: null } }
+  return new Response(JSON.stringify(body), { status: 400, headers: { 'content-type': 'application/json' } })
 }
