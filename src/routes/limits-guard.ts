@@ -76,13 +76,14 @@ export function admitRequest(dependencies: GuardDependencies, apiKey: ApiKeyReco
     release = slot.release
   }
 
+  const withdraw = () => {
+    withdrawRate()
+    release()
+  }
   return {
     headers,
     release: () => release(),
-    withdraw: () => {
-      withdrawRate()
-      release()
-    },
+    withdraw,
     reserveWithinSpend: async (requestMicros, reserve) => {
       const capMicros = limits.windowSpendMicros
       if (capMicros === null) return reserve()
@@ -95,6 +96,8 @@ export function admitRequest(dependencies: GuardDependencies, apiKey: ApiKeyReco
         if (!decision.allowed) {
           const detailed = await dependencies.ledger.windowSpend(apiKey.accountId, sinceMs, true)
           const retryAfterMs = spendRetryAfterMs({ capMicros, windowMs: limits.windowMs, nowMs, settled: detailed.settled, heldMicros: detailed.heldMicros, requestMicros })
+          // Refused: take back its rate and slot first, so the headers say what the caller has left, as other 429s do.
+          withdraw()
           fail('policy_rate_limited', `Spend limit exceeded: this key may spend $${formatMicrosAsUsd(capMicros)} per ${limits.windowMs / 1000} s window, counting requests in flight.`, {
             retryAfterMs,
             headers: headers(),

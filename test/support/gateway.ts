@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach } from 'bun:test'
 import { loadConfig } from '../../src/config/load.ts'
-import type { Config, Limits, ModelConfig, ProviderConfig } from '../../src/config/schema.ts'
+import type { Config, Limits, ModelConfig, PlanConfig, ProviderConfig } from '../../src/config/schema.ts'
 import { openLedger, type LedgerConnection } from '../../src/ledger/database.ts'
 import { createKey, findKeyByHash, revokeKey } from '../../src/ledger/keys.ts'
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts'
@@ -26,8 +26,11 @@ export function testModels(): ModelConfig[] {
   ]
 }
 
+/** The config's plans and the default one, for tests of per-key limits. */
+export type TestPlans = { plans?: PlanConfig[]; defaultPlan?: string }
+
 /** A validated config pointing at `upstream`. */
-export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}): Config {
+export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}, plans: TestPlans = {}): Config {
   const providers: ProviderConfig[] =
     upstream === undefined
       ? []
@@ -36,7 +39,7 @@ export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<L
           { id: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: upstream.openaiKey },
         ]
   const models = upstream === undefined ? [] : testModels()
-  const loaded = loadConfig(JSON.stringify({ providers, models, limits }), {})
+  const loaded = loadConfig(JSON.stringify({ providers, models, limits, ...plans }), {})
   if (!loaded.ok) throw new Error(`test config invalid: ${loaded.errors.join('; ')}`)
   return loaded.config
 }
@@ -58,7 +61,14 @@ export type TestGateway = {
   close: () => Promise<void>
 }
 
-export type TestGatewayOptions = { limits?: Partial<Limits>; creditMicros?: number; adminToken?: string; databasePath?: string }
+export type TestGatewayOptions = TestPlans & {
+  limits?: Partial<Limits>
+  creditMicros?: number
+  adminToken?: string
+  databasePath?: string
+  /** The gateway's and the ledger's clock (default `Date.now`), so limit windows can pass without sleeping. */
+  now?: () => number
+}
 
 /** The gateway without a port, for route tests: an in-memory ledger with a $10 key and a revoked one. */
 export async function createTestGateway(upstream: FakeUpstream | undefined, options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -68,8 +78,9 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
   await revokeKey(connection, revoked.id, Date.now())
   const logs: string[] = []
   const lifecycle: Lifecycle = { state: 'ready', startedMs: Date.now() }
-  const config = testConfig(upstream, options.limits)
-  const ledger = createLedger(connection.client, { now: Date.now, instanceId: 'gw_test', timings: config.limits })
+  const config = testConfig(upstream, options.limits, { plans: options.plans, defaultPlan: options.defaultPlan })
+  const now = options.now ?? Date.now
+  const ledger = createLedger(connection.client, { now, instanceId: 'gw_test', timings: config.limits })
   const gateway = createApp({
     config,
     lookupKey: (keyHash) => findKeyByHash(connection, keyHash),
@@ -77,7 +88,7 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     ledgerConnection: connection,
     adminToken: options.adminToken,
     fetch,
-    now: Date.now,
+    now,
     logger: createLogger('debug', (line) => logs.push(line), Date.now),
     lifecycle,
   })
