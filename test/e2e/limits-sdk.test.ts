@@ -7,7 +7,8 @@
 import Anthropic from '@anthropic-ai/sdk'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
+import { sseReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
+import { readFixture } from '../support/fixtures.ts'
 import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
 import { limitedKey } from '../support/limits.ts'
 import { drain, type SdkFetch } from '../support/sdk-traffic.ts'
@@ -144,5 +145,28 @@ describe('default retries: the SDK waits as our header says, then succeeds', () 
     const completion = await client.chat.completions.create(chatParams)
     expect(completion.choices[0]?.message.content).toBeTruthy()
     expectWaitedThenSucceeded(exchanges)
+  })
+})
+
+describe('concurrency 2: three streams at once through the SDK, one RateLimitError', () => {
+  test('Anthropic SDK', async () => {
+    const key = await limitedKey(gateway, { concurrency: 2 })
+    const fixture = await readFixture('upstream/anthropic/text.stream.sse')
+    // Slow streams: every event 150 ms apart, so all three requests are in flight together.
+    for (let index = 0; index < 3; index++) upstream.enqueue(sseReply(fixture, { chunkDelayMs: 150 }))
+    const client = new Anthropic({ baseURL: gateway.url, apiKey: key.key, maxRetries: 0 })
+    const outcomes = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        client.messages
+          .stream(messagesParams)
+          .finalMessage()
+          .then(
+            () => 'answered',
+            (error: unknown) => (error instanceof Anthropic.RateLimitError ? 'rate-limited' : String(error)),
+          ),
+      ),
+    )
+    expect(outcomes.sort()).toEqual(['answered', 'answered', 'rate-limited'])
+    expect(gateway.gateway.limiters.concurrency.inFlight()).toBe(0)
   })
 })
