@@ -1,12 +1,28 @@
 import { gatewayError, type GatewayError } from '../core/error.ts'
 import type { SseFrame, StreamMeter, StreamTracker } from '../core/stream.ts'
-import { completeEventsLength, createSseDecoder, encodeSseComment, splitEvents } from './sse.ts'
+import { completeEventsLength, createSseDecoder, encodeSseComment, encodeSseFrame, splitEvents } from './sse.ts'
 
 /** How a relayed stream ended, for logging and settlement; `upstream-error` is an in-band error from the upstream. */
 export type StreamOutcome = 'completed' | 'upstream-error' | 'cut' | 'idle-timeout' | 'client-aborted' | 'too-large'
 
+/** An SSE event to write, in the caller's dialect. */
+export type OutputFrame = { event?: string; data: string }
+
+/**
+ * Translation between dialects for a relayed stream: upstream frames in, caller frames out. `flush` runs when the
+ * upstream ends, `fail` writes the caller's error ending for a failure the gateway detected (cut, silence, size).
+ */
+export type FrameTranslator = {
+  step: (frame: SseFrame) => OutputFrame[]
+  flush: () => OutputFrame[]
+  fail: (error: GatewayError) => OutputFrame[]
+}
+
 export type PassthroughStreamOptions = {
+  /** Follows the stream the caller receives (after translation, when there is one). */
   tracker: StreamTracker
+  /** Translates each upstream event when the upstream speaks another dialect; absent, bytes pass untouched. */
+  translator?: FrameTranslator
   meter: StreamMeter
   /** Events the gateway asked for on the caller's behalf and keeps from it (the forced Chat usage chunk). */
   dropFrame?: (frame: SseFrame) => boolean
@@ -55,7 +71,8 @@ export function passthroughStream(
     state.ended = true
     clearTimeout(state.timer)
     if (error !== undefined && !options.tracker.finished()) {
-      controller.enqueue(new TextEncoder().encode(options.tracker.errorEnding(error, options.requestId)))
+      if (options.translator === undefined) controller.enqueue(new TextEncoder().encode(options.tracker.errorEnding(error, options.requestId)))
+      else emit(controller, options.translator.fail(error))
     }
     const trailer = await options.onEnd(outcome)
     if (trailer !== undefined) controller.enqueue(encodeSseComment(trailer))
@@ -67,6 +84,25 @@ export function passthroughStream(
     options.meter.observe(frame)
   }
 
+  /** Writes translated frames, each its own event, and lets the tracker follow what the caller receives. */
+  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, frames: OutputFrame[]): boolean => {
+    for (const frame of frames) {
+      controller.enqueue(encodeSseFrame(frame))
+      options.tracker.observe({ event: frame.event, data: frame.data, id: undefined })
+    }
+    return frames.length > 0
+  }
+
+  /** Meters each upstream event, then translates it. */
+  const translate = (controller: ReadableStreamDefaultController<Uint8Array>, translator: FrameTranslator, bytes: Uint8Array): boolean => {
+    let sent = false
+    for (const frame of decoder.push(bytes)) {
+      options.meter.observe(frame)
+      if (emit(controller, translator.step(frame))) sent = true
+    }
+    return sent
+  }
+
   /**
    * Sends whole events on, letting the tracker and meter see each; dropped events are seen but not sent. Returns
    * whether anything was sent: a chunk holding only a dropped event sends nothing.
@@ -74,7 +110,8 @@ export function passthroughStream(
   const forward = (controller: ReadableStreamDefaultController<Uint8Array>, bytes: Uint8Array): boolean => {
     if (bytes.length === 0) return false
     let sent = false
-    if (options.dropFrame === undefined) {
+    if (options.translator !== undefined) sent = translate(controller, options.translator, bytes)
+    else if (options.dropFrame === undefined) {
       controller.enqueue(bytes)
       sent = true
       for (const frame of decoder.push(bytes)) observe(frame)
@@ -129,6 +166,13 @@ export function passthroughStream(
     if (result.done) {
       const tail = state.held
       state.held = empty
+      if (options.translator !== undefined) {
+        translate(controller, options.translator, Buffer.concat([tail, blankLine]))
+        emit(controller, options.translator.flush())
+        if (options.tracker.finished()) await finish(controller, options.tracker.failed() ? 'upstream-error' : 'completed')
+        else await finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
+        return true
+      }
       // An unterminated last event counts if it would end the stream once terminated, as lenient clients read it.
       for (const frame of decoder.push(Buffer.concat([tail, blankLine]))) observe(frame)
       if (options.tracker.finished()) {

@@ -2,14 +2,26 @@ import type { Dialect, Operation } from '../core/dialect.ts'
 import { classifyUpstreamStatus, fail, GatewayFailure, gatewayError } from '../core/error.ts'
 import type { Provider } from '../core/provider.ts'
 import type { SseFrame } from '../core/stream.ts'
-import { passthroughStream, type StreamOutcome } from './passthrough-stream.ts'
+import { passthroughStream, type FrameTranslator, type StreamOutcome } from './passthrough-stream.ts'
 
 export type RelayLimits = { keepaliveIntervalMs: number; streamIdleTimeoutMs: number; eventBytesMax: number; bodyBytesMax: number }
+
+/** How a translated call turns the upstream's answer into the caller's dialect. */
+export type Translation = {
+  /** The caller's dialect (the relay's `dialect` is the upstream's). */
+  callerDialect: Dialect
+  /** A whole answer, upstream JSON text → caller JSON text. */
+  translateWhole: (bodyText: string) => string
+  /** A fresh frame translator for one stream. */
+  createTranslator: () => FrameTranslator
+}
 
 export type RelayInput = {
   provider: Provider
   operation: Operation
+  /** The dialect the upstream speaks (the caller's too, unless `translation` says otherwise). */
   dialect: Dialect
+  translation?: Translation
   /** The body to send, already in the provider's dialect. */
   body: string
   search: string
@@ -65,8 +77,10 @@ export async function relay(input: RelayInput): Promise<RelayResult> {
     return { kind: 'upstream-error', response: await upstreamError(upstream, input) }
   }
 
-  const contentType = upstream.headers.get('content-type') ?? 'application/json'
-  const headers: Record<string, string> = { 'content-type': contentType, [input.dialect.requestIdHeader]: input.requestId }
+  const callerDialect = input.translation?.callerDialect ?? input.dialect
+  const upstreamType = upstream.headers.get('content-type') ?? 'application/json'
+  const contentType = input.translation === undefined ? upstreamType : upstreamType.startsWith('text/event-stream') ? 'text/event-stream; charset=utf-8' : 'application/json'
+  const headers: Record<string, string> = { 'content-type': contentType, [callerDialect.requestIdHeader]: input.requestId }
   if (upstream.body === null || !contentType.startsWith('text/event-stream')) {
     // A whole answer is read completely (it is small, and its usage decides the cost header) and sent as it came.
     let bodyText: string
@@ -77,14 +91,17 @@ export async function relay(input: RelayInput): Promise<RelayResult> {
     } finally {
       input.signal.removeEventListener('abort', abortUpstream)
     }
-    const response = new Response(bodyText, { status: upstream.status, headers: { ...headers, ...input.onWhole(bodyText) } })
+    const extraHeaders = input.onWhole(bodyText)
+    const callerText = input.translation === undefined ? bodyText : input.translation.translateWhole(bodyText)
+    const response = new Response(callerText, { status: upstream.status, headers: { ...headers, ...extraHeaders } })
     return { kind: 'whole', response }
   }
   headers['cache-control'] = 'no-cache'
   headers['x-accel-buffering'] = 'no'
   const meter = input.dialect.createStreamMeter()
   const stream = passthroughStream(upstream.body, {
-    tracker: input.dialect.createStreamTracker(),
+    tracker: callerDialect.createStreamTracker(),
+    ...(input.translation === undefined ? {} : { translator: input.translation.createTranslator() }),
     meter,
     ...(input.dropFrame === undefined ? {} : { dropFrame: input.dropFrame }),
     requestId: input.requestId,
@@ -112,12 +129,21 @@ async function upstreamError(upstream: Response, input: RelayInput): Promise<Res
       upstream: { provider: input.provider.id, status: upstream.status, body: text },
     })
   }
+  if (input.translation !== undefined) {
+    // Another dialect's error body means nothing to the caller: keep its message, in the caller's envelope.
+    throw new GatewayFailure(
+      gatewayError(code, upstreamMessage(text) ?? `The upstream provider ${input.provider.id} failed with status ${upstream.status}.`, {
+        ...(code === 'caller_invalid_request' || code === 'caller_not_found' || code === 'caller_request_too_large' ? { status: upstream.status } : {}),
+        ...retryAfter(upstream),
+        upstream: { provider: input.provider.id, status: upstream.status, body: text },
+      }),
+    )
+  }
   if (!isDialectError(input.dialect, text)) {
-    const retryAfterSeconds = Number(upstream.headers.get('retry-after'))
     throw new GatewayFailure(
       gatewayError(code, `The upstream provider ${input.provider.id} failed with status ${upstream.status}.`, {
         ...(code === 'caller_invalid_request' || code === 'caller_not_found' ? { status: upstream.status } : {}),
-        ...(retryAfterSeconds > 0 ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
+        ...retryAfter(upstream),
         upstream: { provider: input.provider.id, status: upstream.status, body: text },
       }),
     )
@@ -128,6 +154,23 @@ async function upstreamError(upstream: Response, input: RelayInput): Promise<Res
     if (value !== null) headers[name] = value
   }
   return new Response(text, { status: upstream.status, headers })
+}
+
+/** The upstream's `retry-after`, as milliseconds for a GatewayError. */
+function retryAfter(upstream: Response): { retryAfterMs?: number } {
+  const seconds = Number(upstream.headers.get('retry-after'))
+  return seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}
+}
+
+/** The human message inside an Anthropic or OpenAI error body, if it has one. */
+function upstreamMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message
+    return typeof message === 'string' && message !== '' ? message : undefined
+  } catch {
+    // Not JSON: the caller gets the gateway's own wording instead.
+    return undefined
+  }
 }
 
 /** Whether an error body is already in the dialect's own envelope, and so can be relayed as it is. */

@@ -1,4 +1,5 @@
 import { tokenCount, type Usage } from '../../core/usage.ts'
+import type { AnthropicUsage } from './wire.ts'
 
 /**
  * Anthropic usage → neutral usage. `input_tokens` already excludes cache reads and writes; the 1-hour share of cache
@@ -23,5 +24,20 @@ export function decodeUsage(raw: unknown, previous?: Usage): Usage {
     cacheWrite5m: cacheWriteTotal === undefined ? base.cacheWrite5m : Math.max(0, cacheWriteTotal - oneHour),
     output: has('output_tokens') ? tokenCount(usage.output_tokens) : base.output,
     reasoning: 'thinking_tokens' in details ? tokenCount(details.thinking_tokens) : base.reasoning,
+  }
+}
+
+/**
+ * Neutral usage → Anthropic `usage` (WIRE.md §4): input stays uncached, the cache-write total is both durations, and
+ * the split is spelled out so A-native meters that add the three input fields see the whole prompt once (edge 8).
+ */
+export function encodeUsage(usage: Usage): AnthropicUsage {
+  return {
+    input_tokens: usage.input,
+    cache_creation_input_tokens: usage.cacheWrite5m + usage.cacheWrite1h,
+    cache_read_input_tokens: usage.cacheRead,
+    cache_creation: { ephemeral_5m_input_tokens: usage.cacheWrite5m, ephemeral_1h_input_tokens: usage.cacheWrite1h },
+    output_tokens: usage.output,
+    ...(usage.reasoning > 0 ? { output_tokens_details: { thinking_tokens: usage.reasoning } } : {}),
   }
 }

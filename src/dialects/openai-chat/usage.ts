@@ -1,4 +1,5 @@
-import { tokenCount, type Usage } from '../../core/usage.ts'
+import { promptTokens, tokenCount, type Usage } from '../../core/usage.ts'
+import type { OpenAIChatUsage } from './wire.ts'
 
 /**
  * Chat Completions usage → neutral usage. `prompt_tokens` includes cached tokens (and cache writes where a provider
@@ -18,5 +19,21 @@ export function decodeUsage(raw: unknown): Usage {
     cacheWrite1h: 0,
     output: tokenCount(usage.completion_tokens),
     reasoning: tokenCount(completionDetails.reasoning_tokens),
+  }
+}
+
+/**
+ * Neutral usage → Chat Completions usage (WIRE.md §4): the prompt counts every input token, cached or written, so a
+ * client adding nothing up sees the whole prompt; `cached_tokens` names the cache reads within it.
+ * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage
+ */
+export function encodeUsage(usage: Usage): OpenAIChatUsage {
+  const prompt = promptTokens(usage)
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: usage.output,
+    total_tokens: prompt + usage.output,
+    prompt_tokens_details: { cached_tokens: usage.cacheRead },
+    completion_tokens_details: { reasoning_tokens: usage.reasoning },
   }
 }

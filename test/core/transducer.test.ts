@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { runTransducer, transducerStream, type Transducer } from '../../src/translate/transducer.ts'
+import { runTransducer, transducerStream, type Transducer } from '../../src/core/transducer.ts'
 
 /** Sums runs of numbers, emitting a total at each zero and whatever is left at the end. */
 const runningTotals: Transducer<{ total: number }, number, number> = {
