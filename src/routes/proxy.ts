@@ -1,4 +1,5 @@
 import { operationDialect, type Operation } from '../core/dialect.ts'
+import type { Warning } from '../core/canonical.ts'
 import { fail, GatewayFailure } from '../core/error.ts'
 import type { MeterReading, SseFrame } from '../core/stream.ts'
 import { dialects } from '../dialects/index.ts'
@@ -8,10 +9,11 @@ import type { CatalogEntry } from '../providers/registry.ts'
 import { searchOf, type RequestContext } from '../server/request-context.ts'
 import { estimateInputTokens } from '../translate/estimate-input.ts'
 import type { StreamOutcome } from '../translate/passthrough-stream.ts'
-import { relay } from '../translate/relay.ts'
+import { relay, type Translation } from '../translate/relay.ts'
 import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
 import type { RouteDependencies } from './dependencies.ts'
 import { admitRequest, effectiveLimits, type Admission } from './limits-guard.ts'
+import { planTranslation, type TranslationPlan } from './translation.ts'
 import { chargeForStream, chargeForWhole, costHeader, reserveCredit, usageRecord, type Charge, type Hold } from './metering.ts'
 
 const dialectTitles = {
@@ -42,19 +44,22 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const context = dependencies.contexts.get(request)
     context.model = body.model
     const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
-    const entry = findEntry(dependencies, body.model, dialect.name)
-    let upstreamBody = context.bodyText ?? JSON.stringify(body)
-    if (entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
+    const entry = findEntry(dependencies, body.model)
+    const bodyText = context.bodyText ?? JSON.stringify(body)
+    const plan = entry.provider.dialects.includes(dialect.name) ? undefined : translationFor(dependencies, operation, entry, body, bodyText)
+    let upstreamBody = plan?.body ?? bodyText
+    if (plan === undefined && entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
     const limits = effectiveLimits(apiKey, dependencies.config.defaultPlan)
     const admission = admitRequest(dependencies, apiKey, limits)
     let streaming = false
     try {
       const result =
         operation === 'count-tokens'
-          ? await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined)
-          : await meteredRelay({ dependencies, context, request, entry, operation, body, upstreamBody, admission, pricings })
+          ? await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined)
+          : await meteredRelay({ dependencies, context, request, entry, operation, body, upstreamBody, admission, pricings, plan })
       streaming = result.kind === 'stream'
       for (const [name, value] of Object.entries(admission.headers())) result.response.headers.set(name, value)
+      if (plan !== undefined && plan.warnings.length > 0) result.response.headers.set('x-anvat-warnings', warningsHeader(plan.warnings))
       return result.response
     } finally {
       // A stream hands its slot back when it ends (see meteredRelay); everything else, here, whatever happened.
@@ -73,12 +78,15 @@ type MeteredCall = {
   upstreamBody: string
   admission: Admission
   pricings: Map<string, ExactPricing>
+  plan: TranslationPlan | undefined
 }
 
 /** Hold the worst case within the key's spend window and credit, relay, then charge what the upstream reports. */
 async function meteredRelay(call: MeteredCall) {
-  const { dependencies, context, entry, operation, body, admission } = call
+  const { dependencies, context, entry, operation, body, admission, plan } = call
   const dialect = dialects[operationDialect[operation]]
+  const upstreamOperation = plan?.upstreamOperation ?? operation
+  const upstreamDialect = dialects[operationDialect[upstreamOperation]]
   const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
   let pricing = call.pricings.get(entry.model.id)
   if (pricing === undefined) call.pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
@@ -95,9 +103,10 @@ async function meteredRelay(call: MeteredCall) {
     throw error
   }
   let upstreamBody = call.upstreamBody
-  if (hold.lowered) upstreamBody = setTopLevelField(upstreamBody, outputLimitField(operation, body), String(hold.outputTokensMax))
-  // Chat streams carry usage only when asked: ask on the caller's behalf, and keep that extra chunk from it.
-  const forceUsage = operation === 'chat-completions' && body.stream === true && body.stream_options?.include_usage !== true
+  if (hold.lowered) upstreamBody = setTopLevelField(upstreamBody, plan?.outputLimitField ?? outputLimitField(operation, body), String(hold.outputTokensMax))
+  // Chat streams carry usage only when asked: ask on the caller's behalf, and keep that extra chunk from it. (A
+  // translated call's encoder always asks, and its stream encoder answers the caller's own wish.)
+  const forceUsage = plan === undefined && operation === 'chat-completions' && body.stream === true && body.stream_options?.include_usage !== true
   if (forceUsage) upstreamBody = setTopLevelField(upstreamBody, 'stream_options', JSON.stringify({ ...body.stream_options, include_usage: true }))
 
   const record = (status: number, outcome: string, charge: Charge | undefined) =>
@@ -109,7 +118,7 @@ async function meteredRelay(call: MeteredCall) {
         model: entry.model.id,
         provider: entry.provider.id,
         dialectIn: dialect.name,
-        dialectOut: dialect.name,
+        dialectOut: upstreamDialect.name,
         status,
         outcome,
         durationMs: dependencies.now() - context.startedMs,
@@ -126,11 +135,12 @@ async function meteredRelay(call: MeteredCall) {
 
   let result
   try {
-    result = await relayOnce(dependencies, context, call.request, entry, operation, upstreamBody, {
+    const translation = plan === undefined ? undefined : { callerDialect: dialect, translateWhole: plan.translateWhole, createTranslator: plan.createTranslator }
+    result = await relayOnce(dependencies, context, call.request, entry, upstreamOperation, upstreamBody, translation, {
       hold,
       dropFrame: forceUsage ? (frame) => isUsageOnlyChunk(frame.data) : undefined,
       onWhole: (bodyText, status) => {
-        const charge = chargeForWhole(dialect, pricing, bodyText, inputEstimate)
+        const charge = chargeForWhole(upstreamDialect, pricing, bodyText, inputEstimate)
         settle(status, 'completed', charge)
         return { 'x-anvat-cost-usd': costHeader(charge.costMicros) }
       },
@@ -151,20 +161,40 @@ async function meteredRelay(call: MeteredCall) {
   return result
 }
 
-function findEntry(dependencies: RouteDependencies, model: string, dialectName: keyof typeof dialectTitles): CatalogEntry {
-  const entry = dependencies.catalog.find(model)
-  if (entry === undefined) {
-    return fail('caller_not_found', `The model '${model}' does not exist or is not available through this gateway.`, { param: 'model' })
-  }
-  if (!entry.provider.dialects.includes(dialectName)) {
-    const upstreamDialect = entry.provider.dialects[0] ?? dialectName
-    return fail(
-      'caller_invalid_request',
-      `The model '${model}' is served in the ${dialectTitles[upstreamDialect]} dialect; translation from ${dialectTitles[dialectName]} is not yet supported.`,
-      { param: 'model' },
-    )
-  }
-  return entry
+function findEntry(dependencies: RouteDependencies, model: string): CatalogEntry {
+  return (
+    dependencies.catalog.find(model) ??
+    fail('caller_not_found', `The model '${model}' does not exist or is not available through this gateway.`, { param: 'model' })
+  )
+}
+
+/** The translation for a model whose provider speaks another dialect, or a 400 naming both when there is none yet. */
+function translationFor(dependencies: RouteDependencies, operation: Operation, entry: CatalogEntry, body: ProxyBody, bodyText: string): TranslationPlan {
+  const callerDialect = operationDialect[operation]
+  const plan = planTranslation(operation, entry.provider.dialects, {
+    body: body as Record<string, unknown>,
+    model: body.model,
+    upstreamModel: entry.upstreamModel,
+    outputTokensMaxDefault: entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens,
+    inputTokensEstimate: estimateInputTokens(bodyText),
+    nowSeconds: Math.floor(dependencies.now() / 1000),
+  })
+  if (plan !== undefined) return plan
+  const upstreamDialect = entry.provider.dialects[0] ?? callerDialect
+  return fail(
+    'caller_invalid_request',
+    `The model '${body.model}' is served in the ${dialectTitles[upstreamDialect]} dialect; translation from ${dialectTitles[callerDialect]} is not yet supported for this endpoint.`,
+    { param: 'model' },
+  )
+}
+
+/** Warnings as one header value: codes and messages, bounded so a long list cannot bloat the response. */
+function warningsHeader(warnings: Warning[]): string {
+  return warnings
+    .map((warning) => `${warning.code}: ${warning.message}`)
+    .join('; ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 2048)
 }
 
 type Metering = {
@@ -181,6 +211,7 @@ async function relayOnce(
   entry: CatalogEntry,
   operation: Operation,
   body: string,
+  translation: Translation | undefined,
   metering: Metering | undefined,
 ) {
   const dialect = dialects[operationDialect[operation]]
@@ -198,6 +229,7 @@ async function relayOnce(
     limits: dependencies.config.limits,
     now: dependencies.now,
     scrub: dependencies.scrub,
+    ...(translation === undefined ? {} : { translation }),
     ...(metering?.dropFrame === undefined ? {} : { dropFrame: metering.dropFrame }),
     onWhole: (bodyText) => metering?.onWhole(bodyText, status) ?? {},
     onStreamEnd: async (outcome, meter) => {

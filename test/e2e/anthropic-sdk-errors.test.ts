@@ -83,8 +83,8 @@ describe("the caller's mistakes stop at the gateway", () => {
     expect(upstream.received).toEqual([])
   })
 
-  test('an OpenAI model on /v1/messages → BadRequestError about translation', async () => {
-    const error = await rejectionOf(anthropicClient().messages.create({ ...params, model: 'gpt-5-mini' }))
+  test('an OpenAI model on count_tokens → BadRequestError about translation (not translated yet)', async () => {
+    const error = await rejectionOf(anthropicClient().messages.countTokens({ model: 'gpt-5-mini', messages: params.messages }))
     expect(error).toBeInstanceOf(BadRequestError)
     const body = expectGatewayEnvelope(error as APIError, 'invalid_request_error')
     expect(body.error.message).toMatch(/translation/i)

@@ -1,0 +1,127 @@
+import type { CanonicalResponse, CanonicalStreamEvent, Warning } from '../core/canonical.ts'
+import type { DialectName, Operation } from '../core/dialect.ts'
+import { fail } from '../core/error.ts'
+import { randomBase62 } from '../core/ids.ts'
+import type { SseFrame } from '../core/stream.ts'
+import type { Transducer } from '../core/transducer.ts'
+import { decodeRequest as decodeAnthropicRequest } from '../dialects/anthropic/decode-request.ts'
+import { decodeResponse as decodeAnthropicResponse } from '../dialects/anthropic/decode-response.ts'
+import { decodeStream as decodeAnthropicStream } from '../dialects/anthropic/decode-stream.ts'
+import { encodeRequest as encodeAnthropicRequest } from '../dialects/anthropic/encode-request.ts'
+import { encodeResponse as encodeAnthropicResponse } from '../dialects/anthropic/encode-response.ts'
+import { encodeStream as encodeAnthropicStream } from '../dialects/anthropic/encode-stream.ts'
+import { decodeRequest as decodeChatRequest, type OpenAIChatVendorFields } from '../dialects/openai-chat/decode-request.ts'
+import { decodeResponse as decodeChatResponse } from '../dialects/openai-chat/decode-response.ts'
+import { decodeStream as decodeChatStream } from '../dialects/openai-chat/decode-stream.ts'
+import { encodeRequest as encodeChatRequest } from '../dialects/openai-chat/encode-request.ts'
+import { encodeResponse as encodeChatResponse } from '../dialects/openai-chat/encode-response.ts'
+import { encodeStream as encodeChatStream } from '../dialects/openai-chat/encode-stream.ts'
+import type { OpenAIChatCompletionCreateParams } from '../dialects/openai-chat/schema.ts'
+import { originalToolName, type ToolNameMap } from '../dialects/openai-chat/tool-name.ts'
+import type { FrameTranslator, OutputFrame } from '../translate/passthrough-stream.ts'
+
+/** A cross-dialect call, planned: what to send upstream, and how to turn each answer back. */
+export type TranslationPlan = {
+  upstreamOperation: Operation
+  upstreamDialect: DialectName
+  /** The body for the upstream, in its dialect. */
+  body: string
+  /** The upstream field that holds the output limit, for lowering it when credit is short. */
+  outputLimitField: string
+  warnings: Warning[]
+  translateWhole: (bodyText: string) => string
+  createTranslator: () => FrameTranslator
+}
+
+export type TranslationInput = {
+  /** The caller's validated body. */
+  body: Record<string, unknown>
+  /** The model id the caller used, echoed in every answer. */
+  model: string
+  upstreamModel: string
+  outputTokensMaxDefault: number
+  inputTokensEstimate: number
+  nowSeconds: number
+}
+
+/**
+ * Plans the translation between the caller's dialect and the provider's, for the pairs translated so far
+ * (Anthropic Messages ⇄ Chat Completions); other pairs answer 400 naming both. Untranslatable request parts are the
+ * caller's 400 too, naming the part.
+ */
+export function planTranslation(operation: Operation, providerDialects: readonly DialectName[], input: TranslationInput): TranslationPlan | undefined {
+  if (operation === 'messages' && providerDialects.includes('openai-chat')) return anthropicToChat(input)
+  if (operation === 'chat-completions' && providerDialects.includes('anthropic')) return chatToAnthropic(input)
+  return undefined
+}
+
+/** Claude Code or the Anthropic SDK → a Chat Completions upstream. */
+function anthropicToChat(input: TranslationInput): TranslationPlan {
+  const decoded = decodeAnthropicRequest(input.body)
+  const encoded = encodeChatRequest(decoded.request, { upstreamModel: input.upstreamModel, maxTokensField: 'max_completion_tokens', systemRole: 'system' })
+  if ('error' in encoded) return fail('caller_invalid_request', `${encoded.error.param}: ${encoded.error.message}`, { param: encoded.error.param })
+  const toolNames = encoded.toolNames
+  const id = `msg_01${randomBase62(22)}`
+  return {
+    upstreamOperation: 'chat-completions',
+    upstreamDialect: 'openai-chat',
+    body: JSON.stringify(encoded.body),
+    outputLimitField: 'max_completion_tokens',
+    warnings: [...decoded.warnings, ...encoded.warnings],
+    translateWhole: (bodyText) => {
+      const response = restoreToolNames(decodeChatResponse(JSON.parse(bodyText)), toolNames)
+      return JSON.stringify(encodeAnthropicResponse(response, { id, model: input.model }))
+    },
+    createTranslator: () =>
+      frameTranslator(decodeChatStream, encodeAnthropicStream({ id, model: input.model, inputTokensEstimate: input.inputTokensEstimate }), toolNames),
+  }
+}
+
+/** The OpenAI SDK, LangChain or Cursor → an Anthropic upstream. */
+function chatToAnthropic(input: TranslationInput): TranslationPlan {
+  const decoded = decodeChatRequest(input.body as OpenAIChatCompletionCreateParams)
+  if ('error' in decoded) return fail('caller_invalid_request', `${decoded.error.param}: ${decoded.error.message}`, { param: decoded.error.param })
+  const encoded = encodeAnthropicRequest(decoded.request, { upstreamModel: input.upstreamModel, defaultMaxTokens: input.outputTokensMaxDefault })
+  const includeUsage = (decoded.request.vendor.openaiChat as OpenAIChatVendorFields | undefined)?.includeUsage === true
+  const id = `chatcmpl-${randomBase62(29)}`
+  return {
+    upstreamOperation: 'messages',
+    upstreamDialect: 'anthropic',
+    body: JSON.stringify(encoded.body),
+    outputLimitField: 'max_tokens',
+    warnings: [...decoded.warnings, ...encoded.warnings],
+    translateWhole: (bodyText) => {
+      const { response } = decodeAnthropicResponse(JSON.parse(bodyText))
+      return JSON.stringify(encodeChatResponse(response, { id, created: input.nowSeconds, model: input.model, toolNames: {} }))
+    },
+    createTranslator: () =>
+      frameTranslator(decodeAnthropicStream, encodeChatStream({ id, created: input.nowSeconds, model: input.model, includeUsage, toolNames: {} }), {}),
+  }
+}
+
+/** Tool calls carry the caller's own tool names, however the upstream had to spell them. */
+function restoreToolNames(response: CanonicalResponse, toolNames: ToolNameMap): CanonicalResponse {
+  return {
+    ...response,
+    content: response.content.map((part) => (part.type === 'tool-call' ? { ...part, name: originalToolName(toolNames, part.name) } : part)),
+  }
+}
+
+/** Chains an upstream decoder and a caller encoder into one stateful frame translator for one stream. */
+function frameTranslator<DecodeState, EncodeState>(
+  decode: Transducer<DecodeState, SseFrame, CanonicalStreamEvent>,
+  encode: Transducer<EncodeState, CanonicalStreamEvent, OutputFrame>,
+  toolNames: ToolNameMap,
+): FrameTranslator {
+  const decodeState = decode.init()
+  const encodeState = encode.init()
+  const restore = (event: CanonicalStreamEvent): CanonicalStreamEvent =>
+    event.type === 'tool-call-start' ? { ...event, name: originalToolName(toolNames, event.name) } : event
+  const through = (events: CanonicalStreamEvent[]) => events.flatMap((event) => encode.step(encodeState, restore(event)))
+  return {
+    step: (frame) => through(decode.step(decodeState, frame)),
+    flush: () => [...through(decode.flush(decodeState)), ...encode.flush(encodeState)],
+    fail: (error) => [...through([{ type: 'error', error: { status: error.status, type: error.code, message: error.message } }]), ...encode.flush(encodeState)],
+  }
+}
+
