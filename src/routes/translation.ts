@@ -1,9 +1,7 @@
-import type { CanonicalResponse, CanonicalStreamEvent, Warning } from '../core/canonical.ts'
+import type { CanonicalResponse, Warning } from '../core/canonical.ts'
 import type { DialectName, Operation } from '../core/dialect.ts'
 import { fail } from '../core/error.ts'
 import { randomBase62 } from '../core/ids.ts'
-import type { SseFrame } from '../core/stream.ts'
-import type { Transducer } from '../core/transducer.ts'
 import { decodeRequest as decodeAnthropicRequest } from '../dialects/anthropic/decode-request.ts'
 import { decodeResponse as decodeAnthropicResponse } from '../dialects/anthropic/decode-response.ts'
 import { decodeStream as decodeAnthropicStream } from '../dialects/anthropic/decode-stream.ts'
@@ -18,7 +16,8 @@ import { encodeResponse as encodeChatResponse } from '../dialects/openai-chat/en
 import { encodeStream as encodeChatStream } from '../dialects/openai-chat/encode-stream.ts'
 import type { OpenAIChatCompletionCreateParams } from '../dialects/openai-chat/schema.ts'
 import { originalToolName, type ToolNameMap } from '../dialects/openai-chat/tool-name.ts'
-import type { FrameTranslator, OutputFrame } from '../translate/passthrough-stream.ts'
+import { frameTranslator } from '../translate/frame-translator.ts'
+import type { FrameTranslator } from '../translate/passthrough-stream.ts'
 
 /** A cross-dialect call, planned: what to send upstream, and how to turn each answer back. */
 export type TranslationPlan = {
@@ -106,22 +105,3 @@ function restoreToolNames(response: CanonicalResponse, toolNames: ToolNameMap): 
     content: response.content.map((part) => (part.type === 'tool-call' ? { ...part, name: originalToolName(toolNames, part.name) } : part)),
   }
 }
-
-/** Chains an upstream decoder and a caller encoder into one stateful frame translator for one stream. */
-function frameTranslator<DecodeState, EncodeState>(
-  decode: Transducer<DecodeState, SseFrame, CanonicalStreamEvent>,
-  encode: Transducer<EncodeState, CanonicalStreamEvent, OutputFrame>,
-  toolNames: ToolNameMap,
-): FrameTranslator {
-  const decodeState = decode.init()
-  const encodeState = encode.init()
-  const restore = (event: CanonicalStreamEvent): CanonicalStreamEvent =>
-    event.type === 'tool-call-start' ? { ...event, name: originalToolName(toolNames, event.name) } : event
-  const through = (events: CanonicalStreamEvent[]) => events.flatMap((event) => encode.step(encodeState, restore(event)))
-  return {
-    step: (frame) => through(decode.step(decodeState, frame)),
-    flush: () => [...through(decode.flush(decodeState)), ...encode.flush(encodeState)],
-    fail: (error) => [...through([{ type: 'error', error: { status: error.status, type: error.code, message: error.message } }]), ...encode.flush(encodeState)],
-  }
-}
-

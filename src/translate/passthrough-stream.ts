@@ -168,8 +168,11 @@ export function passthroughStream(
       state.held = empty
       if (options.translator !== undefined) {
         translate(controller, options.translator, Buffer.concat([tail, blankLine]))
+        const failedBeforeEnd = options.tracker.failed()
         emit(controller, options.translator.flush())
-        if (options.tracker.finished()) await finish(controller, options.tracker.failed() ? 'upstream-error' : 'completed')
+        // A translator ends input that stopped short with an error event of its own: that is a cut, not the upstream's error.
+        const cutShort = options.tracker.failed() && !failedBeforeEnd
+        if (options.tracker.finished()) await finish(controller, cutShort ? 'cut' : options.tracker.failed() ? 'upstream-error' : 'completed')
         else await finish(controller, 'cut', gatewayError('provider_error', 'The upstream stream ended before it was complete.'))
         return true
       }

@@ -202,6 +202,22 @@ describe('streams cut after content: billed for what was produced, partial, with
   })
 })
 
+describe('translated streams that stop short are recorded as cuts, as passthrough ones are', () => {
+  // The decoders end input that stops short with an error event of their own; that is not an upstream error.
+  const cases: Array<[string, string, () => string]> = [
+    ['Chat client, Claude model: the stream ends mid-text', paths.chat, () => chatBody({ model: 'claude-sonnet-4-6', stream: true })],
+    ['Anthropic client, GPT model: the stream ends mid-text', paths.anthropic, () => messagesBody({ model: 'gpt-5-mini', stream: true })],
+  ]
+  test.each(cases)('%s', async (_name, path, body) => {
+    const upstream = path === paths.chat ? 'anthropic' : 'openai-chat'
+    routeGateway.upstream.enqueue(sseReply(await readFixture(`upstream/${upstream}/cut.stream.sse`)))
+    const response = await post(path, body())
+    const { relayed } = splitCostTrailer(await response.text())
+    expect(relayed).toContain(path === paths.chat ? 'data: {"error":' : 'event: error')
+    expect(await usageRecordOf(routeGateway.gateway, requestIdOf(response))).toMatchObject({ status: 200, outcome: 'cut', partial: 1 })
+  })
+})
+
 describe('the client leaving mid-stream', () => {
   /** Starts a stream on a hanging upstream, reads `eventsWanted` events, then cancels the body as a client would. */
   async function leaveAfter(reply: FakeReply, eventsWanted: number) {
