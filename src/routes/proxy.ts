@@ -2,6 +2,7 @@ import { operationDialect, type Operation } from '../core/dialect.ts'
 import type { Warning } from '../core/canonical.ts'
 import { fail, GatewayFailure } from '../core/error.ts'
 import type { MeterReading, SseFrame } from '../core/stream.ts'
+import { stripGatewayThinking } from '../dialects/anthropic/gateway-signature.ts'
 import { dialects } from '../dialects/index.ts'
 import { isUsageOnlyChunk } from '../dialects/openai-chat/stream-meter.ts'
 import { exactPricing, reservationMicros, type ExactPricing } from '../ledger/pricing.ts'
@@ -49,6 +50,7 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const plan = entry.provider.dialects.includes(dialect.name) ? undefined : translationFor(dependencies, operation, entry, body, bodyText)
     let upstreamBody = plan?.body ?? bodyText
     if (plan === undefined && entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
+    if (plan === undefined && dialect.name === 'anthropic') upstreamBody = stripGatewayThinking(upstreamBody)
     const limits = effectiveLimits(apiKey, dependencies.config.defaultPlan)
     const admission = admitRequest(dependencies, apiKey, limits)
     let streaming = false

@@ -8,6 +8,7 @@ import { decodeStream as decodeAnthropicStream } from '../dialects/anthropic/dec
 import { encodeRequest as encodeAnthropicRequest } from '../dialects/anthropic/encode-request.ts'
 import { encodeResponse as encodeAnthropicResponse } from '../dialects/anthropic/encode-response.ts'
 import { encodeStream as encodeAnthropicStream } from '../dialects/anthropic/encode-stream.ts'
+import { packGatewaySignature } from '../dialects/anthropic/gateway-signature.ts'
 import { decodeRequest as decodeChatRequest, type OpenAIChatVendorFields } from '../dialects/openai-chat/decode-request.ts'
 import { decodeResponse as decodeChatResponse } from '../dialects/openai-chat/decode-response.ts'
 import { decodeStream as decodeChatStream } from '../dialects/openai-chat/decode-stream.ts'
@@ -69,10 +70,16 @@ function anthropicToChat(input: TranslationInput): TranslationPlan {
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {
       const response = restoreToolNames(decodeChatResponse(JSON.parse(bodyText)), toolNames)
-      return JSON.stringify(encodeAnthropicResponse(response, { id, model: input.model }))
+      const content = response.content.map((part) => (part.type === 'reasoning' && part.signature === undefined ? { ...part, signature: chatReasoningSignature } : part))
+      return JSON.stringify(encodeAnthropicResponse({ ...response, content }, { id, model: input.model }))
     },
     createTranslator: () =>
-      frameTranslator(decodeChatStream, encodeAnthropicStream({ id, model: input.model, inputTokensEstimate: input.inputTokensEstimate }), toolNames),
+      frameTranslator(
+        decodeChatStream,
+        encodeAnthropicStream({ id, model: input.model, inputTokensEstimate: input.inputTokensEstimate }),
+        toolNames,
+        (event) => (event.type === 'reasoning-end' && event.signature === undefined ? { ...event, signature: chatReasoningSignature } : event),
+      ),
   }
 }
 
@@ -97,6 +104,12 @@ function chatToAnthropic(input: TranslationInput): TranslationPlan {
       frameTranslator(decodeAnthropicStream, encodeChatStream({ id, created: input.nowSeconds, model: input.model, includeUsage, toolNames: {} }), {}),
   }
 }
+
+/**
+ * Reasoning text from a Chat upstream (`reasoning_content` and kin) reaches Anthropic clients as a thinking block
+ * signed by the gateway, so clients that insist on a signature keep it; it is dropped before any Anthropic upstream.
+ */
+const chatReasoningSignature = packGatewaySignature({ kind: 'openai-chat-reasoning' })
 
 /** Tool calls carry the caller's own tool names, however the upstream had to spell them. */
 function restoreToolNames(response: CanonicalResponse, toolNames: ToolNameMap): CanonicalResponse {

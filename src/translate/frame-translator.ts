@@ -12,11 +12,13 @@ export function frameTranslator<DecodeState, EncodeState>(
   decode: Transducer<DecodeState, SseFrame, CanonicalStreamEvent>,
   encode: Transducer<EncodeState, CanonicalStreamEvent, OutputFrame>,
   toolNames: ToolNameMap,
+  /** A last touch on each event before the caller's encoder sees it (signing synthesised reasoning). */
+  adjust: (event: CanonicalStreamEvent) => CanonicalStreamEvent = (event) => event,
 ): FrameTranslator {
   const decodeState = decode.init()
   const encodeState = encode.init()
   const restore = (event: CanonicalStreamEvent): CanonicalStreamEvent =>
-    event.type === 'tool-call-start' ? { ...event, name: originalToolName(toolNames, event.name) } : event
+    adjust(event.type === 'tool-call-start' ? { ...event, name: originalToolName(toolNames, event.name) } : event)
   const through = (events: CanonicalStreamEvent[]) => events.flatMap((event) => encode.step(encodeState, restore(event)))
   return {
     step: (frame) => through(decode.step(decodeState, frame)),
