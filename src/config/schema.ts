@@ -75,6 +75,8 @@ export const LimitsConfig = Type.Object(
     sweepIntervalMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
     groupCommitEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     limiterEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    thinkingVaultEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    thinkingVaultTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })),
   },
   closed,
 )
@@ -126,6 +128,10 @@ export type Limits = {
   groupCommitEntriesMax: number
   /** Most keys whose request-rate windows are kept in memory (least recently used dropped first). */
   limiterEntriesMax: number
+  /** Most Claude tool-call turns whose thinking is kept for Chat clients (least recently used dropped first). */
+  thinkingVaultEntriesMax: number
+  /** How long a vaulted turn's thinking is kept, ms; 0 keeps none. */
+  thinkingVaultTtlMs: number
 }
 
 export const defaultLimits: Limits = {
@@ -142,6 +148,8 @@ export const defaultLimits: Limits = {
   sweepIntervalMs: 5_000,
   groupCommitEntriesMax: 1_000,
   limiterEntriesMax: 100_000,
+  thinkingVaultEntriesMax: 10_000,
+  thinkingVaultTtlMs: 3_600_000,
 }
 
 /** The validated, resolved configuration the gateway runs on: secrets read, defaults applied, frozen. */

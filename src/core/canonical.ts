@@ -30,6 +30,9 @@ export type ContentPart =
   /** Reasoning the provider returned encrypted, to be sent back as it came. */
   | { type: 'redacted-reasoning'; data: string }
 
+/** The parts that carry a model's reasoning, signed (or encrypted) by the provider that wrote them. */
+export type ReasoningPart = Extract<ContentPart, { type: 'reasoning' | 'redacted-reasoning' }>
+
 export type CanonicalMessage = { role: 'user' | 'assistant'; content: ContentPart[] }
 
 export type CanonicalTool = { name: string; description?: string; parameters: Record<string, unknown>; strict?: boolean; cacheControl?: CacheControl }

@@ -4,6 +4,7 @@ import type { LimiterStore } from '../limits/limiter-store.ts'
 import type { Catalog } from '../providers/registry.ts'
 import type { Logger } from '../server/logger.ts'
 import type { RequestContexts } from '../server/request-context.ts'
+import type { ThinkingVault } from '../translate/thinking-vault.ts'
 
 /** Where the server is in its life: readiness answers from it. */
 export type Lifecycle = { state: 'starting' | 'ready' | 'draining'; startedMs: number }
@@ -18,5 +19,7 @@ export type RouteDependencies = {
   lifecycle: Lifecycle
   logger: Logger
   now: () => number
+  /** Claude's thinking from tool-call turns, kept for Chat clients that cannot send it back (WIRE.md §2.3). */
+  thinkingVault: ThinkingVault
   scrub: (text: string) => string
 }

@@ -47,7 +47,7 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
     const entry = findEntry(dependencies, body.model)
     const bodyText = context.bodyText ?? JSON.stringify(body)
-    const plan = entry.provider.dialects.includes(dialect.name) ? undefined : translationFor(dependencies, operation, entry, body, bodyText)
+    const plan = entry.provider.dialects.includes(dialect.name) ? undefined : translationFor(dependencies, operation, entry, body, bodyText, apiKey.id)
     let upstreamBody = plan?.body ?? bodyText
     if (plan === undefined && entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
     if (plan === undefined && dialect.name === 'anthropic') upstreamBody = stripGatewayThinking(upstreamBody)
@@ -171,7 +171,14 @@ function findEntry(dependencies: RouteDependencies, model: string): CatalogEntry
 }
 
 /** The translation for a model whose provider speaks another dialect, or a 400 naming both when there is none yet. */
-function translationFor(dependencies: RouteDependencies, operation: Operation, entry: CatalogEntry, body: ProxyBody, bodyText: string): TranslationPlan {
+function translationFor(
+  dependencies: RouteDependencies,
+  operation: Operation,
+  entry: CatalogEntry,
+  body: ProxyBody,
+  bodyText: string,
+  keyId: string,
+): TranslationPlan {
   const callerDialect = operationDialect[operation]
   const plan = planTranslation(operation, entry.provider.dialects, {
     body: body as Record<string, unknown>,
@@ -180,6 +187,8 @@ function translationFor(dependencies: RouteDependencies, operation: Operation, e
     outputTokensMaxDefault: entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens,
     inputTokensEstimate: estimateInputTokens(bodyText),
     nowSeconds: Math.floor(dependencies.now() / 1000),
+    keyId,
+    thinkingVault: dependencies.thinkingVault,
   })
   if (plan !== undefined) return plan
   const upstreamDialect = entry.provider.dialects[0] ?? callerDialect

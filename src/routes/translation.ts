@@ -19,6 +19,7 @@ import type { OpenAIChatCompletionCreateParams } from '../dialects/openai-chat/s
 import { originalToolName, type ToolNameMap } from '../dialects/openai-chat/tool-name.ts'
 import { frameTranslator } from '../translate/frame-translator.ts'
 import type { FrameTranslator } from '../translate/passthrough-stream.ts'
+import { initialTurnState, restoreThinking, stepTurn, vaultedTurnOf, type ThinkingVault, type VaultedTurn } from '../translate/thinking-vault.ts'
 
 /** A cross-dialect call, planned: what to send upstream, and how to turn each answer back. */
 export type TranslationPlan = {
@@ -42,6 +43,10 @@ export type TranslationInput = {
   outputTokensMaxDefault: number
   inputTokensEstimate: number
   nowSeconds: number
+  /** The caller's API key id: vaulted thinking is only ever given back to the key it was written for. */
+  keyId: string
+  /** Claude's thinking from tool-call turns, for clients that cannot send it back (WIRE.md §2.3). */
+  thinkingVault: ThinkingVault
 }
 
 /**
@@ -87,7 +92,13 @@ function anthropicToChat(input: TranslationInput): TranslationPlan {
 function chatToAnthropic(input: TranslationInput): TranslationPlan {
   const decoded = decodeChatRequest(input.body as OpenAIChatCompletionCreateParams)
   if ('error' in decoded) return fail('caller_invalid_request', `${decoded.error.param}: ${decoded.error.message}`, { param: decoded.error.param })
-  const encoded = encodeAnthropicRequest(decoded.request, { upstreamModel: input.upstreamModel, defaultMaxTokens: input.outputTokensMaxDefault })
+  const { keyId, thinkingVault } = input
+  const messages = restoreThinking(decoded.request.messages, (toolCallIds) => thinkingVault.recall(keyId, toolCallIds))
+  const encoded = encodeAnthropicRequest({ ...decoded.request, messages }, { upstreamModel: input.upstreamModel, defaultMaxTokens: input.outputTokensMaxDefault })
+  // The Chat encoders keep Claude's tool_use ids as the calls' ids, so the client sends back the ids vaulted here.
+  const remember = (turn: VaultedTurn | undefined) => {
+    if (turn !== undefined) thinkingVault.remember(keyId, turn.toolCallIds, turn.blocks)
+  }
   const includeUsage = (decoded.request.vendor.openaiChat as OpenAIChatVendorFields | undefined)?.includeUsage === true
   const id = `chatcmpl-${randomBase62(29)}`
   return {
@@ -98,10 +109,16 @@ function chatToAnthropic(input: TranslationInput): TranslationPlan {
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {
       const { response } = decodeAnthropicResponse(JSON.parse(bodyText))
+      remember(vaultedTurnOf(response.content))
       return JSON.stringify(encodeChatResponse(response, { id, created: input.nowSeconds, model: input.model, toolNames: {} }))
     },
-    createTranslator: () =>
-      frameTranslator(decodeAnthropicStream, encodeChatStream({ id, created: input.nowSeconds, model: input.model, includeUsage, toolNames: {} }), {}),
+    createTranslator: () => {
+      const turn = initialTurnState()
+      return frameTranslator(decodeAnthropicStream, encodeChatStream({ id, created: input.nowSeconds, model: input.model, includeUsage, toolNames: {} }), {}, (event) => {
+        remember(stepTurn(turn, event))
+        return event
+      })
+    },
   }
 }
 

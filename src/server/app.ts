@@ -17,10 +17,11 @@ import { healthRoutes } from '../routes/health.ts'
 import { messagesRoutes } from '../routes/messages.ts'
 import { modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
+import { createThinkingVault } from '../translate/thinking-vault.ts'
 import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
 import { parseJsonBody, readBodyText } from './body.ts'
 import { errorResponse, toGatewayError } from './error-handler.ts'
-import { createKeyCache, type KeyCache } from './key-cache.ts'
+import { createBoundedCache, type BoundedCache } from '../core/bounded-cache.ts'
 import type { Logger } from './logger.ts'
 import { createRequestContexts, pathOf, type RequestContexts } from './request-context.ts'
 
@@ -44,14 +45,14 @@ export type AppDependencies = {
 export type Gateway = {
   app: ReturnType<typeof buildApp>
   contexts: RequestContexts
-  keyCache: KeyCache<ApiKeyRecord | null>
+  keyCache: BoundedCache<ApiKeyRecord | null>
   limiters: LimiterStore
 }
 
 /** The one composition root: builds providers, caches and routes from `dependencies` and wires the edge hooks. */
 export function createApp(dependencies: AppDependencies): Gateway {
   const contexts = createRequestContexts()
-  const keyCache = createKeyCache<ApiKeyRecord | null>({
+  const keyCache = createBoundedCache<ApiKeyRecord | null>({
     entriesMax: dependencies.config.limits.keyCacheEntriesMax,
     ttlMs: dependencies.config.limits.keyCacheTtlMs,
     now: dependencies.now,
@@ -67,6 +68,11 @@ export function createApp(dependencies: AppDependencies): Gateway {
     lifecycle: dependencies.lifecycle,
     logger: dependencies.logger,
     now: dependencies.now,
+    thinkingVault: createThinkingVault({
+      entriesMax: dependencies.config.limits.thinkingVaultEntriesMax,
+      ttlMs: dependencies.config.limits.thinkingVaultTtlMs,
+      now: dependencies.now,
+    }),
     scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import { fail } from '../core/error.ts'
 import { hashApiKey } from '../ledger/api-key.ts'
 import type { ApiKeyRecord } from '../ledger/keys.ts'
-import type { KeyCache } from './key-cache.ts'
+import type { BoundedCache } from '../core/bounded-cache.ts'
 
 /** How the server finds a key: by the SHA-256 of what the caller presented. */
 export type KeyLookup = (keyHash: string) => ApiKeyRecord | undefined | Promise<ApiKeyRecord | undefined>
@@ -24,7 +24,7 @@ export function presentedKey(headers: Headers): string | undefined {
 }
 
 /** Authenticates a request's headers, caching lookups (misses too, so random keys cannot hammer the database). */
-export function createAuthenticator(lookup: KeyLookup, cache: KeyCache<ApiKeyRecord | null>) {
+export function createAuthenticator(lookup: KeyLookup, cache: BoundedCache<ApiKeyRecord | null>) {
   return async (headers: Headers): Promise<ApiKeyRecord> => {
     const key = presentedKey(headers)
     if (key === undefined) {

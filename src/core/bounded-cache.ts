@@ -1,16 +1,16 @@
 /**
- * A bounded least-recently-used map with a time to live, for API key lookups: the database stays off the hot path,
- * memory stays capped however many distinct keys (valid or not) are presented, and a key revoked by another process
- * stops working within `ttlMs`. Revocations in this process invalidate at once.
+ * A bounded least-recently-used map with a time to live. API key lookups use it so the database stays off the hot
+ * path while memory stays capped however many distinct keys are presented (and a key revoked by another process stops
+ * working within `ttlMs`); the thinking vault uses it to keep reasoning for a while, within a bound.
  */
-export type KeyCache<Value> = {
+export type BoundedCache<Value> = {
   get: (key: string) => { value: Value } | undefined
   set: (key: string, value: Value) => void
   delete: (key: string) => void
   size: () => number
 }
 
-export function createKeyCache<Value>(options: { entriesMax: number; ttlMs: number; now: () => number }): KeyCache<Value> {
+export function createBoundedCache<Value>(options: { entriesMax: number; ttlMs: number; now: () => number }): BoundedCache<Value> {
   // A Map iterates in insertion order, so re-inserting on read keeps the least recently used entry first.
   const entries = new Map<string, { value: Value; expiresAtMs: number }>()
   return {
