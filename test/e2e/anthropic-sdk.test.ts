@@ -4,38 +4,28 @@
  * aliased model changed. Error paths are in anthropic-sdk-errors.test.ts.
  */
 import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { jsonReply, sseReply, startFakeUpstream, type FakeUpstream, type SseReplyOptions } from '../support/fake-upstream.ts'
+import { beforeEach, describe, expect, test } from 'bun:test'
+import { jsonReply, sseReply, type SseReplyOptions } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
-import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
+import { useListeningGateway } from '../support/gateway.ts'
 import { drain, fixtureEvents, headersContaining, recordingFetch, splitCostTrailer, type SentRequest } from '../support/sdk-traffic.ts'
 
-let upstream: FakeUpstream
-let gateway: ListeningTestGateway
+const setup = useListeningGateway()
 const sent: SentRequest[] = []
 
-beforeAll(async () => {
-  upstream = await startFakeUpstream()
-  gateway = await startTestGateway(upstream)
-})
 beforeEach(() => {
-  upstream.clear()
   sent.length = 0
-})
-afterAll(async () => {
-  await gateway.stop()
-  await upstream.stop()
 })
 
 function anthropicClient(): Anthropic {
-  return new Anthropic({ baseURL: gateway.url, apiKey: gateway.key, maxRetries: 0, fetch: recordingFetch(sent) })
+  return new Anthropic({ baseURL: setup.gateway.url, apiKey: setup.gateway.key, maxRetries: 0, fetch: recordingFetch(sent) })
 }
 
 const params = { model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Hi' }] }
 
 async function enqueueStream(fixture: string, options: SseReplyOptions = {}): Promise<string> {
   const text = await readFixture(`upstream/anthropic/${fixture}`)
-  upstream.enqueue(sseReply(text, options))
+  setup.upstream.enqueue(sseReply(text, options))
   return text
 }
 
@@ -67,7 +57,7 @@ function contentOfStream(fixtureText: string): Block[] {
 describe('replies', () => {
   test('a whole reply is the upstream JSON, with the gateway request id in header and _request_id', async () => {
     const fixture = await readFixture('upstream/anthropic/text.response.json')
-    upstream.enqueue(jsonReply(fixture))
+    setup.upstream.enqueue(jsonReply(fixture))
     const promise = anthropicClient().messages.create(params)
     const [message, response] = await Promise.all([promise, promise.asResponse()])
     expect(message).toEqual(JSON.parse(fixture))
@@ -78,7 +68,7 @@ describe('replies', () => {
   test('countTokens returns the upstream count from /v1/messages/count_tokens', async () => {
     const count = await anthropicClient().messages.countTokens({ model: params.model, messages: params.messages })
     expect(count).toEqual(JSON.parse(await readFixture('upstream/anthropic/count-tokens.response.json')))
-    expect(upstream.received.map((request) => request.path)).toEqual(['/v1/messages/count_tokens'])
+    expect(setup.upstream.received.map((request) => request.path)).toEqual(['/v1/messages/count_tokens'])
   })
 })
 
@@ -169,14 +159,14 @@ describe('what the upstream receives', () => {
     const beta = 'interleaved-thinking-2025-05-14,token-efficient-tools-2025-02-19'
     await anthropicClient().messages.create(richParams, { headers: { 'anthropic-beta': beta } })
     expect(sent).toHaveLength(1)
-    expect(upstream.received).toHaveLength(1)
-    const received = upstream.received[0]!
+    expect(setup.upstream.received).toHaveLength(1)
+    const received = setup.upstream.received[0]!
     expect(received.path).toBe('/v1/messages')
     expect(received.bodyText).toBe(sent[0]!.bodyText)
     expect(JSON.parse(received.bodyText)).toEqual(richParams)
-    expect(received.headers.get('x-api-key')).toBe(upstream.anthropicKey)
+    expect(received.headers.get('x-api-key')).toBe(setup.upstream.anthropicKey)
     expect(received.headers.get('authorization')).toBeNull()
-    expect(headersContaining(received.headers, gateway.key)).toEqual([])
+    expect(headersContaining(received.headers, setup.gateway.key)).toEqual([])
     expect(sent[0]!.headers.get('anthropic-version')).not.toBeNull()
     expect(received.headers.get('anthropic-version')).toBe(sent[0]!.headers.get('anthropic-version'))
     expect(received.headers.get('anthropic-beta')).toBe(beta)
@@ -184,18 +174,18 @@ describe('what the upstream receives', () => {
 
   test('a caller x-api-key (older SDKs, Claude Code) is replaced by the provider key too', async () => {
     const client = new Anthropic({
-      baseURL: gateway.url,
+      baseURL: setup.gateway.url,
       apiKey: null,
       authToken: null,
-      defaultHeaders: { 'x-api-key': gateway.key },
+      defaultHeaders: { 'x-api-key': setup.gateway.key },
       maxRetries: 0,
       fetch: recordingFetch(sent),
     })
     await client.messages.create(params)
-    expect(sent[0]!.headers.get('x-api-key')).toBe(gateway.key)
+    expect(sent[0]!.headers.get('x-api-key')).toBe(setup.gateway.key)
     expect(sent[0]!.headers.get('authorization')).toBeNull()
-    expect(upstream.received[0]!.headers.get('x-api-key')).toBe(upstream.anthropicKey)
-    expect(headersContaining(upstream.received[0]!.headers, gateway.key)).toEqual([])
+    expect(setup.upstream.received[0]!.headers.get('x-api-key')).toBe(setup.upstream.anthropicKey)
+    expect(headersContaining(setup.upstream.received[0]!.headers, setup.gateway.key)).toEqual([])
   })
 
   test('an alias changes only the top-level model, to the upstream id', async () => {
@@ -211,7 +201,7 @@ describe('what the upstream receives', () => {
     await anthropicClient().messages.create({ ...params, model: 'claude-alias', messages })
     const sentBody = sent[0]!.bodyText
     expect(sentBody).toStartWith('{"model":"claude-alias",')
-    const received = upstream.received[0]!
+    const received = setup.upstream.received[0]!
     expect(received.bodyText).toBe(sentBody.replace('"model":"claude-alias"', '"model":"claude-sonnet-4-6"'))
     expect(JSON.parse(received.bodyText)).toEqual({ ...params, model: 'claude-sonnet-4-6', messages })
   })
@@ -226,7 +216,7 @@ describe('what the upstream receives', () => {
     })
     expect(message.type).toBe('message')
     expect(sent[0]!.bodyText).toBe(body)
-    expect(upstream.received[0]!.bodyText).toBe(body.replace('"claude-alias"', '"claude-sonnet-4-6"'))
+    expect(setup.upstream.received[0]!.bodyText).toBe(body.replace('"claude-alias"', '"claude-sonnet-4-6"'))
   })
 
   test('?beta=true on messages and count_tokens reaches the upstream with the same path', async () => {
@@ -237,13 +227,13 @@ describe('what the upstream receives', () => {
     const countParams = { model: params.model, messages: params.messages, betas }
     await client.beta.messages.countTokens(countParams, { query: { beta: 'true' } })
     expect(sent.map((request) => new URL(request.url).search)).toEqual(['?beta=true', '?beta=true'])
-    const received = upstream.received.map((request) => ({ path: request.path, search: request.search }))
+    const received = setup.upstream.received.map((request) => ({ path: request.path, search: request.search }))
     expect(received).toEqual([
       { path: '/v1/messages', search: '?beta=true' },
       { path: '/v1/messages/count_tokens', search: '?beta=true' },
     ])
-    expect(upstream.received[0]!.headers.get('anthropic-beta')).toBe('interleaved-thinking-2025-05-14')
-    expect(upstream.received[1]!.headers.get('anthropic-beta')).toStartWith('interleaved-thinking-2025-05-14')
-    expect(upstream.received.map((request) => request.bodyText)).toEqual(sent.map((request) => request.bodyText))
+    expect(setup.upstream.received[0]!.headers.get('anthropic-beta')).toBe('interleaved-thinking-2025-05-14')
+    expect(setup.upstream.received[1]!.headers.get('anthropic-beta')).toStartWith('interleaved-thinking-2025-05-14')
+    expect(setup.upstream.received.map((request) => request.bodyText)).toEqual(sent.map((request) => request.bodyText))
   })
 })

@@ -4,38 +4,27 @@
  * at their own rates. Test prices (USD per million): input 3, output 15, cache write 3.75, cache read 0.3.
  */
 import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test'
+import { expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseUsdToMicros } from '../../src/core/money.ts'
-import { jsonReply, sseReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
+import { jsonReply, sseReply } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
-import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
+import { useListeningGateway } from '../support/gateway.ts'
 import { splitCostTrailer } from '../support/sdk-traffic.ts'
 
-let upstream: FakeUpstream
-let gateway: ListeningTestGateway
-
-beforeAll(async () => {
-  upstream = await startFakeUpstream()
-  gateway = await startTestGateway(upstream)
-})
-beforeEach(() => upstream.clear())
-afterAll(async () => {
-  await gateway.stop()
-  await upstream.stop()
-})
+const setup = useListeningGateway()
 
 async function balanceMicros(): Promise<number> {
-  const response = await fetch(`${gateway.url}/v1/balance`, { headers: { authorization: `Bearer ${gateway.key}` } })
+  const response = await fetch(`${setup.gateway.url}/v1/balance`, { headers: { authorization: `Bearer ${setup.gateway.key}` } })
   return Math.round(((await response.json()) as { balance_usd: number }).balance_usd * 1_000_000)
 }
 
-const anthropic = () => new Anthropic({ baseURL: gateway.url, apiKey: gateway.key, maxRetries: 0 })
-const openai = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: gateway.key, maxRetries: 0 })
+const anthropic = () => new Anthropic({ baseURL: setup.gateway.url, apiKey: setup.gateway.key, maxRetries: 0 })
+const openai = () => new OpenAI({ baseURL: `${setup.gateway.url}/v1`, apiKey: setup.gateway.key, maxRetries: 0 })
 const messagesParams = { model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user' as const, content: 'Hello' }] }
 
 test('Anthropic SDK: a 1-hour cache write is priced at the cache-write rate and the balance drops by the header', async () => {
-  upstream.enqueue(jsonReply(await readFixture('upstream/anthropic/thinking.response.json')))
+  setup.upstream.enqueue(jsonReply(await readFixture('upstream/anthropic/thinking.response.json')))
   const before = await balanceMicros()
   const { response } = await anthropic().messages.create(messagesParams).withResponse()
   // 58 input × 3 + 3,120 cache-write × 3.75 + 143 output × 15 = 14,019 micro-USD.
@@ -44,7 +33,7 @@ test('Anthropic SDK: a 1-hour cache write is priced at the cache-write rate and 
 })
 
 test('Anthropic SDK stream: cache reads at their rate, cost in the closing comment, balance drops by it', async () => {
-  upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse')))
+  setup.upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse')))
   const before = await balanceMicros()
   const raw = await anthropic().messages.create({ ...messagesParams, stream: true }).asResponse()
   const { costUsd } = splitCostTrailer(await raw.text())
@@ -54,7 +43,7 @@ test('Anthropic SDK stream: cache reads at their rate, cost in the closing comme
 })
 
 test('OpenAI SDK: cached prompt tokens are not billed as input, reasoning is not billed twice', async () => {
-  upstream.enqueue(jsonReply(await readFixture('upstream/openai-chat/reasoning-usage.response.json')))
+  setup.upstream.enqueue(jsonReply(await readFixture('upstream/openai-chat/reasoning-usage.response.json')))
   const before = await balanceMicros()
   const { response } = await openai()
     .chat.completions.create({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'Hello' }] })
@@ -65,7 +54,7 @@ test('OpenAI SDK: cached prompt tokens are not billed as input, reasoning is not
 })
 
 test('OpenAI SDK stream without include_usage: billed from the usage the gateway asked for, which the client never sees', async () => {
-  upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/text.stream.sse')))
+  setup.upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/text.stream.sse')))
   const before = await balanceMicros()
   const stream = await openai().chat.completions.create({ model: 'gpt-5-mini', stream: true, messages: [{ role: 'user', content: 'Hello' }] })
   let usageSeen = false
@@ -73,5 +62,5 @@ test('OpenAI SDK stream without include_usage: billed from the usage the gateway
   expect(usageSeen).toBe(false)
   // 12 prompt × 3 + 78 completion × 15 = 1,206 micro-USD, from the usage chunk the client never saw.
   expect(before - (await balanceMicros())).toBe(1_206)
-  expect(JSON.parse(upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
+  expect(JSON.parse(setup.upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
 })

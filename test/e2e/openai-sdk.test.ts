@@ -3,32 +3,22 @@
  * replies (whole and streamed) arrive as the upstream wrote them, and the upstream receives the SDK's own bytes with
  * only the credential and the aliased model changed. Error paths are in openai-sdk-errors.test.ts.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { beforeEach, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
-import { jsonReply, sseReply, startFakeUpstream, type FakeUpstream, type SseReplyOptions } from '../support/fake-upstream.ts'
+import { jsonReply, sseReply, type SseReplyOptions } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
-import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
+import { useListeningGateway } from '../support/gateway.ts'
 import { drain, fixtureEvents, headersContaining, recordingFetch, splitCostTrailer, type SentRequest } from '../support/sdk-traffic.ts'
 
-let upstream: FakeUpstream
-let gateway: ListeningTestGateway
+const setup = useListeningGateway()
 const sent: SentRequest[] = []
 
-beforeAll(async () => {
-  upstream = await startFakeUpstream()
-  gateway = await startTestGateway(upstream)
-})
 beforeEach(() => {
-  upstream.clear()
   sent.length = 0
-})
-afterAll(async () => {
-  await gateway.stop()
-  await upstream.stop()
 })
 
 function openAIClient(): OpenAI {
-  return new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: gateway.key, maxRetries: 0, fetch: recordingFetch(sent) })
+  return new OpenAI({ baseURL: `${setup.gateway.url}/v1`, apiKey: setup.gateway.key, maxRetries: 0, fetch: recordingFetch(sent) })
 }
 
 const chatParams = { model: 'gpt-5-mini', messages: [{ role: 'user' as const, content: 'Hi' }] }
@@ -37,7 +27,7 @@ const greeting = 'Hello! How can I help you today?'
 
 async function enqueueStream(fixture: string, options: SseReplyOptions = {}): Promise<string> {
   const text = await readFixture(`upstream/${fixture}`)
-  upstream.enqueue(sseReply(text, options))
+  setup.upstream.enqueue(sseReply(text, options))
   return text
 }
 
@@ -62,7 +52,7 @@ function toolCallsOfStream(fixtureText: string): { id: string; name: string; arg
 describe('Chat Completions', () => {
   test('a whole reply is the upstream JSON, with the gateway request id', async () => {
     const fixture = await readFixture('upstream/openai-chat/text.response.json')
-    upstream.enqueue(jsonReply(fixture))
+    setup.upstream.enqueue(jsonReply(fixture))
     const promise = openAIClient().chat.completions.create(chatParams)
     const [completion, response] = await Promise.all([promise, promise.asResponse()])
     expect(completion).toEqual(JSON.parse(fixture))
@@ -109,7 +99,7 @@ describe('Chat Completions', () => {
 describe('Responses', () => {
   test('a whole reply is the upstream JSON, with output_text', async () => {
     const fixture = await readFixture('upstream/openai-responses/text.response.json')
-    upstream.enqueue(jsonReply(fixture))
+    setup.upstream.enqueue(jsonReply(fixture))
     const response = await openAIClient().responses.create(responseParams)
     expect(response).toMatchObject(JSON.parse(fixture))
     expect(response.output_text).toBe(greeting)
@@ -139,7 +129,7 @@ describe('Responses', () => {
   }
 
   test('a function call, whole', async () => {
-    upstream.enqueue(jsonReply(await readFixture('upstream/openai-responses/function-call.response.json')))
+    setup.upstream.enqueue(jsonReply(await readFixture('upstream/openai-responses/function-call.response.json')))
     const response = await openAIClient().responses.create(responseParams)
     expect(response.output[1]).toMatchObject({ ...functionCall, call_id: 'call_QNGrZhczbSDlsE9k6pJ2YmWv' })
   })
@@ -181,7 +171,7 @@ describe('raw bytes', () => {
     const { relayed } = splitCostTrailer(await response.text())
     const usageChunk = fixtureText.split(/(?<=\n\n)/).find((event) => event.includes('"choices":[]'))!
     expect(relayed).toBe(fixtureText.replace(usageChunk, ''))
-    expect(JSON.parse(upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
+    expect(JSON.parse(setup.upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
   })
 })
 
@@ -205,26 +195,26 @@ describe('what the upstream receives', () => {
 
   test('chat: the SDK body bytes and only the provider Bearer key', async () => {
     await openAIClient().chat.completions.create(richChat)
-    expect(upstream.received).toHaveLength(1)
-    const received = upstream.received[0]!
+    expect(setup.upstream.received).toHaveLength(1)
+    const received = setup.upstream.received[0]!
     expect(received.path).toBe('/v1/chat/completions')
     expect(received.bodyText).toBe(sent[0]!.bodyText)
     expect(JSON.parse(received.bodyText)).toEqual(richChat)
-    expect(sent[0]!.headers.get('authorization')).toBe(`Bearer ${gateway.key}`)
-    expect(received.headers.get('authorization')).toBe(`Bearer ${upstream.openaiKey}`)
-    expect(headersContaining(received.headers, gateway.key)).toEqual([])
+    expect(sent[0]!.headers.get('authorization')).toBe(`Bearer ${setup.gateway.key}`)
+    expect(received.headers.get('authorization')).toBe(`Bearer ${setup.upstream.openaiKey}`)
+    expect(headersContaining(received.headers, setup.gateway.key)).toEqual([])
   })
 
   test('responses: the SDK body bytes and only the provider Bearer key', async () => {
     const input = [{ role: 'user' as const, content: 'Hi "there"' }]
     const params = { model: 'gpt-5-mini', instructions: 'Be brief ☀️', input, store: false }
     await openAIClient().responses.create(params)
-    const received = upstream.received[0]!
+    const received = setup.upstream.received[0]!
     expect(received.path).toBe('/v1/responses')
     expect(received.bodyText).toBe(sent[0]!.bodyText)
     expect(JSON.parse(received.bodyText)).toEqual(params)
-    expect(received.headers.get('authorization')).toBe(`Bearer ${upstream.openaiKey}`)
-    expect(headersContaining(received.headers, gateway.key)).toEqual([])
+    expect(received.headers.get('authorization')).toBe(`Bearer ${setup.upstream.openaiKey}`)
+    expect(headersContaining(received.headers, setup.gateway.key)).toEqual([])
   })
 
   test('an alias changes only the top-level model, to the upstream id', async () => {
@@ -233,7 +223,7 @@ describe('what the upstream receives', () => {
     await openAIClient().chat.completions.create(params)
     const sentBody = sent[0]!.bodyText
     expect(sentBody).toStartWith('{"model":"gpt-alias",')
-    expect(upstream.received[0]!.bodyText).toBe(sentBody.replace('"model":"gpt-alias"', '"model":"gpt-5-mini"'))
-    expect(JSON.parse(upstream.received[0]!.bodyText)).toEqual({ ...params, model: 'gpt-5-mini' })
+    expect(setup.upstream.received[0]!.bodyText).toBe(sentBody.replace('"model":"gpt-alias"', '"model":"gpt-5-mini"'))
+    expect(JSON.parse(setup.upstream.received[0]!.bodyText)).toEqual({ ...params, model: 'gpt-5-mini' })
   })
 })

@@ -5,34 +5,23 @@
  * and the cost is the upstream's usage at the model's price.
  */
 import Anthropic from '@anthropic-ai/sdk'
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { parseUsdToMicros } from '../../src/core/money.ts'
-import { jsonReply, sseReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
+import { jsonReply, sseReply } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
-import { startTestGateway, type ListeningTestGateway } from '../support/gateway.ts'
+import { useListeningGateway } from '../support/gateway.ts'
 import { splitCostTrailer } from '../support/sdk-traffic.ts'
 
-let upstream: FakeUpstream
-let gateway: ListeningTestGateway
+const setup = useListeningGateway()
 
-beforeAll(async () => {
-  upstream = await startFakeUpstream()
-  gateway = await startTestGateway(upstream)
-})
-beforeEach(() => upstream.clear())
-afterAll(async () => {
-  await gateway.stop()
-  await upstream.stop()
-})
-
-const openai = () => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: gateway.key, maxRetries: 0 })
-const anthropic = () => new Anthropic({ baseURL: gateway.url, apiKey: gateway.key, maxRetries: 0 })
+const openai = () => new OpenAI({ baseURL: `${setup.gateway.url}/v1`, apiKey: setup.gateway.key, maxRetries: 0 })
+const anthropic = () => new Anthropic({ baseURL: setup.gateway.url, apiKey: setup.gateway.key, maxRetries: 0 })
 const weatherTool = { name: 'get_weather', description: 'Weather for a place', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } }
 
 describe('OpenAI SDK → Claude model', () => {
   test('a whole answer: text, finish reason, usage with the cache write inside the prompt, the caller’s model id', async () => {
-    upstream.enqueue(jsonReply(await readFixture('upstream/anthropic/text.response.json')))
+    setup.upstream.enqueue(jsonReply(await readFixture('upstream/anthropic/text.response.json')))
     const { data, response } = await openai()
       .chat.completions.create({ model: 'claude-alias', messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'How are you?' }] })
       .withResponse()
@@ -43,16 +32,16 @@ describe('OpenAI SDK → Claude model', () => {
     expect(data.usage).toMatchObject({ prompt_tokens: 14 + 2077, completion_tokens: 19, total_tokens: 14 + 2077 + 19 })
     // 14 × 3 + 2,077 cache writes × 3.75 + 19 × 15 = 8,115.75 → 8,116 micro-USD: the Anthropic usage, priced.
     expect(response.headers.get('x-anvat-cost-usd')).toBe('0.008116')
-    const sent = JSON.parse(upstream.received[0]!.bodyText)
-    expect(upstream.received[0]!.path).toBe('/v1/messages')
-    expect(upstream.received[0]!.headers.get('x-api-key')).toBe(upstream.anthropicKey)
+    const sent = JSON.parse(setup.upstream.received[0]!.bodyText)
+    expect(setup.upstream.received[0]!.path).toBe('/v1/messages')
+    expect(setup.upstream.received[0]!.headers.get('x-api-key')).toBe(setup.upstream.anthropicKey)
     expect(sent).toMatchObject({ model: 'claude-sonnet-4-6', system: [{ type: 'text', text: 'Be kind.' }] })
     expect(sent.max_tokens).toBeGreaterThan(0)
     expect(sent.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'How are you?' }] }])
   })
 
   test('a stream through ChatCompletionStream, with usage when asked', async () => {
-    upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse'), { chunkSizeBytes: 7 }))
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse'), { chunkSizeBytes: 7 }))
     const completion = await openai()
       .chat.completions.stream({ model: 'claude-sonnet-4-6', stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'How are you?' }] })
       .finalChatCompletion()
@@ -62,7 +51,7 @@ describe('OpenAI SDK → Claude model', () => {
   })
 
   test('a tool call streamed from Claude arrives as a Chat tool call with its whole arguments', async () => {
-    upstream.enqueue(sseReply(await readFixture('upstream/anthropic/tool-use.stream.sse')))
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/anthropic/tool-use.stream.sse')))
     const completion = await openai()
       .chat.completions.stream({ model: 'claude-sonnet-4-6', tools: [{ type: 'function', function: weatherTool }], messages: [{ role: 'user', content: 'Weather in SF?' }] })
       .finalChatCompletion()
@@ -70,11 +59,11 @@ describe('OpenAI SDK → Claude model', () => {
     expect(completion.choices[0]?.finish_reason).toBe('tool_calls')
     expect(call?.type === 'function' && call.function.name).toBe('get_weather')
     expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toMatchObject({ location: 'San Francisco, CA' })
-    expect(JSON.parse(upstream.received[0]!.bodyText).tools).toEqual([{ name: 'get_weather', description: weatherTool.description, input_schema: weatherTool.parameters }])
+    expect(JSON.parse(setup.upstream.received[0]!.bodyText).tools).toEqual([{ name: 'get_weather', description: weatherTool.description, input_schema: weatherTool.parameters }])
   })
 
   test('an Anthropic overload becomes an OpenAI 503 the SDK understands', async () => {
-    upstream.enqueue({ ...jsonReply(await readFixture('upstream/anthropic/error-overloaded.json'), 529), headers: { 'content-type': 'application/json' } })
+    setup.upstream.enqueue({ ...jsonReply(await readFixture('upstream/anthropic/error-overloaded.json'), 529), headers: { 'content-type': 'application/json' } })
     const error = await openai()
       .chat.completions.create({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'Hi' }] })
       .catch((thrown: unknown) => thrown)
@@ -85,7 +74,7 @@ describe('OpenAI SDK → Claude model', () => {
 
 describe('Anthropic SDK → GPT model', () => {
   test('a whole answer: text, stop reason, usage, the caller’s model id; the upstream gets a Chat request', async () => {
-    upstream.enqueue(jsonReply(await readFixture('upstream/openai-chat/text.response.json')))
+    setup.upstream.enqueue(jsonReply(await readFixture('upstream/openai-chat/text.response.json')))
     const { data, response } = await anthropic()
       .messages.create({ model: 'gpt-alias', max_tokens: 256, system: 'Be kind.', messages: [{ role: 'user', content: 'Hello' }] })
       .withResponse()
@@ -94,29 +83,29 @@ describe('Anthropic SDK → GPT model', () => {
     expect(data.model).toBe('gpt-alias')
     expect(data.usage).toMatchObject({ input_tokens: 12, output_tokens: 78, cache_read_input_tokens: 0 })
     expect(parseUsdToMicros(response.headers.get('x-anvat-cost-usd')!)).toBe(12 * 3 + 78 * 15)
-    const sent = JSON.parse(upstream.received[0]!.bodyText)
-    expect(upstream.received[0]!.path).toBe('/v1/chat/completions')
-    expect(upstream.received[0]!.headers.get('authorization')).toBe(`Bearer ${upstream.openaiKey}`)
+    const sent = JSON.parse(setup.upstream.received[0]!.bodyText)
+    expect(setup.upstream.received[0]!.path).toBe('/v1/chat/completions')
+    expect(setup.upstream.received[0]!.headers.get('authorization')).toBe(`Bearer ${setup.upstream.openaiKey}`)
     expect(sent).toMatchObject({ model: 'gpt-5-mini', max_completion_tokens: 256, messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hello' }] })
   })
 
   test('a stream through MessageStream, usage in message_delta, cost in the closing comment', async () => {
-    upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/text.stream.sse'), { chunkSizeBytes: 5 }))
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/text.stream.sse'), { chunkSizeBytes: 5 }))
     const raw = await anthropic().messages.create({ model: 'gpt-5-mini', max_tokens: 256, stream: true, messages: [{ role: 'user', content: 'Hello' }] }).asResponse()
     const { relayed, costUsd } = splitCostTrailer(await raw.text())
     expect(parseUsdToMicros(costUsd)).toBe(12 * 3 + 78 * 15)
     expect(relayed).toContain('event: message_start')
     expect(relayed).toContain('event: message_stop')
-    expect(JSON.parse(upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
+    expect(JSON.parse(setup.upstream.received[0]!.bodyText).stream_options).toEqual({ include_usage: true })
 
-    upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/text.stream.sse')))
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/text.stream.sse')))
     const message = await anthropic().messages.stream({ model: 'gpt-5-mini', max_tokens: 256, messages: [{ role: 'user', content: 'Hello' }] }).finalMessage()
     expect(message.content.map((block) => (block.type === 'text' ? block.text : '')).join('')).toBe('Hello! How can I help you today?')
     expect(message.usage.output_tokens).toBe(78)
   })
 
   test('parallel tool calls streamed from GPT arrive as two tool_use blocks with parsed inputs', async () => {
-    upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/tool-calls.stream.sse'), { chunkSizeBytes: 11 }))
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/tool-calls.stream.sse'), { chunkSizeBytes: 11 }))
     const message = await anthropic()
       .messages.stream({
         model: 'gpt-5-mini',

@@ -149,3 +149,21 @@ export function useRouteGateway(options: TestGatewayOptions = {}): { upstream: F
   beforeEach(() => fixture.upstream.clear())
   return fixture
 }
+
+/**
+ * Registers the usual hooks for an end-to-end file: one fake upstream and one listening gateway for the file, the
+ * upstream's record cleared before each test. Read `.upstream` and `.gateway` inside tests, once the hooks have run.
+ */
+export function useListeningGateway(options: TestGatewayOptions = {}): { upstream: FakeUpstream; gateway: ListeningTestGateway } {
+  const fixture = {} as { upstream: FakeUpstream; gateway: ListeningTestGateway }
+  beforeAll(async () => {
+    fixture.upstream = await startFakeUpstream()
+    fixture.gateway = await startTestGateway(fixture.upstream, options)
+  })
+  beforeEach(() => fixture.upstream.clear())
+  afterAll(async () => {
+    await fixture.gateway.stop()
+    await fixture.upstream.stop()
+  })
+  return fixture
+}
