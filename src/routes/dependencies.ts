@@ -5,6 +5,7 @@ import type { Catalog } from '../providers/registry.ts'
 import type { Logger } from '../server/logger.ts'
 import type { RequestContexts } from '../server/request-context.ts'
 import type { ThinkingVault } from '../translate/thinking-vault.ts'
+import type { TokenEstimator } from '../translate/token-estimator.ts'
 
 /** Where the server is in its life: readiness answers from it. */
 export type Lifecycle = { state: 'starting' | 'ready' | 'draining'; startedMs: number }
@@ -21,5 +22,7 @@ export type RouteDependencies = {
   now: () => number
   /** Claude's thinking from tool-call turns, kept for Chat clients that cannot send it back (WIRE.md §2.3). */
   thinkingVault: ThinkingVault
+  /** count_tokens for models that do not speak Anthropic (WIRE.md §5); its encoding loads on first use. */
+  tokenEstimator: TokenEstimator
   scrub: (text: string) => string
 }

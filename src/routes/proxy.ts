@@ -12,6 +12,7 @@ import { estimateInputTokens } from '../translate/estimate-input.ts'
 import type { StreamOutcome } from '../translate/passthrough-stream.ts'
 import { relay, type Translation } from '../translate/relay.ts'
 import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
+import { estimatedCount, markExact } from './count-tokens.ts'
 import type { RouteDependencies } from './dependencies.ts'
 import { admitRequest, effectiveLimits, type Admission } from './limits-guard.ts'
 import { planTranslation, type TranslationPlan } from './translation.ts'
@@ -36,7 +37,8 @@ type ProxyBody = {
 /**
  * The handler shared by every model-calling route: find the model, hold the worst-case cost, relay the caller's own
  * bytes (only `model`, and an output limit the credit cannot cover, changed), then charge what the upstream reports
- * and release the rest. count_tokens is free and skips the money.
+ * and release the rest. count_tokens is free and skips the money; for a model that does not speak Anthropic it is
+ * estimated without calling the upstream (count-tokens.ts).
  */
 export function proxyHandler(operation: Operation, dependencies: RouteDependencies) {
   const dialect = dialects[operationDialect[operation]]
@@ -47,7 +49,10 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
     const entry = findEntry(dependencies, body.model)
     const bodyText = context.bodyText ?? JSON.stringify(body)
-    const plan = entry.provider.dialects.includes(dialect.name) ? undefined : translationFor(dependencies, operation, entry, body, bodyText, apiKey.id)
+    const sameDialect = entry.provider.dialects.includes(dialect.name)
+    // count_tokens for a model that does not speak Anthropic is estimated here: nothing is translated or sent.
+    const estimating = operation === 'count-tokens' && !sameDialect
+    const plan = sameDialect || estimating ? undefined : translationFor(dependencies, operation, entry, body, bodyText, apiKey.id)
     let upstreamBody = plan?.body ?? bodyText
     if (plan === undefined && entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
     if (plan === undefined && dialect.name === 'anthropic') upstreamBody = stripGatewayThinking(upstreamBody)
@@ -55,9 +60,10 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const admission = admitRequest(dependencies, apiKey, limits)
     let streaming = false
     try {
-      const result =
-        operation === 'count-tokens'
-          ? await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined)
+      const result = estimating
+        ? await estimatedCount(dependencies.tokenEstimator, body, context.requestId)
+        : operation === 'count-tokens'
+          ? markExact(await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined))
           : await meteredRelay({ dependencies, context, request, entry, operation, body, upstreamBody, admission, pricings, plan })
       streaming = result.kind === 'stream'
       for (const [name, value] of Object.entries(admission.headers())) result.response.headers.set(name, value)

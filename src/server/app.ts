@@ -18,6 +18,7 @@ import { messagesRoutes } from '../routes/messages.ts'
 import { modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
 import { createThinkingVault } from '../translate/thinking-vault.ts'
+import { createTokenEstimator } from '../translate/token-estimator.ts'
 import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
 import { parseJsonBody, readBodyText } from './body.ts'
 import { errorResponse, toGatewayError } from './error-handler.ts'
@@ -73,6 +74,7 @@ export function createApp(dependencies: AppDependencies): Gateway {
       ttlMs: dependencies.config.limits.thinkingVaultTtlMs,
       now: dependencies.now,
     }),
+    tokenEstimator: createTokenEstimator(),
     scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)

@@ -82,14 +82,6 @@ describe("the caller's mistakes stop at the gateway", () => {
     expect(body.error.message).toContain('max_tokens')
     expect(upstream.received).toEqual([])
   })
-
-  test('an OpenAI model on count_tokens → BadRequestError about translation (not translated yet)', async () => {
-    const error = await rejectionOf(anthropicClient().messages.countTokens({ model: 'gpt-5-mini', messages: params.messages }))
-    expect(error).toBeInstanceOf(BadRequestError)
-    const body = expectGatewayEnvelope(error as APIError, 'invalid_request_error')
-    expect(body.error.message).toMatch(/translation/i)
-    expect(upstream.received).toEqual([])
-  })
 })
 
 describe('upstream errors before the stream', () => {
