@@ -1,3 +1,4 @@
+import { GatewayFailure } from '../core/error.ts'
 import { dialects } from '../dialects/index.ts'
 import { decodeRequest } from '../dialects/anthropic/decode-request.ts'
 import type { RelayResult } from '../translate/relay.ts'
@@ -17,6 +18,24 @@ export async function estimatedCount(estimator: TokenEstimator, body: unknown, r
   const inputTokens = await estimator.countRequest(request)
   const headers = { [dialects.anthropic.requestIdHeader]: requestId, [tokenCountHeader]: 'estimate' }
   return { kind: 'whole', response: Response.json({ input_tokens: inputTokens }, { headers }) }
+}
+
+/**
+ * An Anthropic upstream's exact count, or the flagged estimate when the upstream cannot count right now (429, 5xx,
+ * unreachable): never a 500 and never a silent low number (WIRE.md §5). The caller's own mistakes (other 4xx) pass.
+ */
+export async function exactOrEstimated(count: () => Promise<RelayResult>, estimator: TokenEstimator, body: unknown, requestId: string): Promise<RelayResult> {
+  let result: RelayResult
+  try {
+    result = await count()
+  } catch (error) {
+    // The upstream could not be reached or failed without an answer in the dialect: estimating is still possible.
+    if (error instanceof GatewayFailure && error.error.code.startsWith('provider_')) return estimatedCount(estimator, body, requestId)
+    throw error
+  }
+  const status = result.response.status
+  if (result.kind === 'upstream-error' && (status === 429 || status >= 500)) return estimatedCount(estimator, body, requestId)
+  return markExact(result)
 }
 
 /** Marks an upstream's successful count as exact; errors pass as they are. */

@@ -12,7 +12,7 @@ import { estimateInputTokens } from '../translate/estimate-input.ts'
 import type { StreamOutcome } from '../translate/passthrough-stream.ts'
 import { relay, type Translation } from '../translate/relay.ts'
 import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
-import { estimatedCount, markExact } from './count-tokens.ts'
+import { estimatedCount, exactOrEstimated } from './count-tokens.ts'
 import type { RouteDependencies } from './dependencies.ts'
 import { admitRequest, effectiveLimits, type Admission } from './limits-guard.ts'
 import { planTranslation, type TranslationPlan } from './translation.ts'
@@ -63,7 +63,12 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
       const result = estimating
         ? await estimatedCount(dependencies.tokenEstimator, body, context.requestId)
         : operation === 'count-tokens'
-          ? markExact(await relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined))
+          ? await exactOrEstimated(
+              () => relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined),
+              dependencies.tokenEstimator,
+              body,
+              context.requestId,
+            )
           : await meteredRelay({ dependencies, context, request, entry, operation, body, upstreamBody, admission, pricings, plan })
       streaming = result.kind === 'stream'
       for (const [name, value] of Object.entries(admission.headers())) result.response.headers.set(name, value)

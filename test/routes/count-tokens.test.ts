@@ -69,10 +69,20 @@ describe('a Claude model', () => {
     expect(setup.upstream.received.map((request) => request.path)).toEqual(['/v1/messages/count_tokens'])
   })
 
-  test('an upstream error passes as it came, not marked exact', async () => {
-    setup.upstream.enqueue({ status: 429, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }) })
+  test('an upstream that cannot count right now (429, 529) gets the flagged estimate instead', async () => {
+    for (const [status, type] of [[429, 'rate_limit_error'], [529, 'overloaded_error']] as const) {
+      setup.upstream.enqueue({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'error', error: { type, message: 'not now' } }) })
+      const response = await count({ model: 'claude-sonnet-4-6', messages })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-anvat-token-count')).toBe('estimate')
+      expect(((await response.json()) as { input_tokens: number }).input_tokens).toBeGreaterThan(0)
+    }
+  })
+
+  test('the caller’s own mistake upstream (400) passes as it came, not marked', async () => {
+    setup.upstream.enqueue({ status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'bad tool' } }) })
     const response = await count({ model: 'claude-sonnet-4-6', messages })
-    expect(response.status).toBe(429)
+    expect(response.status).toBe(400)
     expect(response.headers.get('x-anvat-token-count')).toBeNull()
   })
 
