@@ -189,7 +189,20 @@ function isDialectError(dialect: Dialect, text: string): boolean {
   return typeof (error as { message?: unknown }).message === 'string'
 }
 
+/** An error body, read no further than `bytesMax`: an upstream streaming a huge error page cannot fill memory. */
 async function boundedText(response: Response, bytesMax: number): Promise<string> {
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  return new TextDecoder().decode(bytes.length > bytesMax ? bytes.subarray(0, bytesMax) : bytes)
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let totalBytes = 0
+  while (totalBytes < bytesMax) {
+    const { done, value } = await reader.read()
+    if (done) break
+    chunks.push(value)
+    totalBytes += value.byteLength
+  }
+  // Whatever is left unread is not wanted; cancelling frees the connection.
+  await reader.cancel().catch(() => undefined)
+  const bytes = Buffer.concat(chunks, totalBytes)
+  return new TextDecoder().decode(bytes.subarray(0, Math.min(totalBytes, bytesMax)))
 }

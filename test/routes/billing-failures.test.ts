@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { estimateInputTokens } from '../../src/translate/estimate-input.ts'
 import { balanceMicros, costMicrosOf, entriesOf, eventually, holdMicros, isHeld, requestIdOf, usageRecordOf } from '../support/billing.ts'
-import { jsonReply, sseReply, startFakeUpstream, type FakeReply } from '../support/fake-upstream.ts'
+import { jsonReply, sseReply, type FakeReply } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
-import { createTestGateway, useRouteGateway, type TestGateway } from '../support/gateway.ts'
+import { createUnreachableGateway, useRouteGateway, type TestGateway } from '../support/gateway.ts'
 import { splitCostTrailer } from '../support/sdk-traffic.ts'
 
 const routeGateway = useRouteGateway()
@@ -93,9 +93,7 @@ describe('upstream refusals cost nothing; the record keeps their status', () => 
 describe('an upstream that cannot be reached costs nothing', () => {
   let unreachable: TestGateway
   beforeAll(async () => {
-    const gone = await startFakeUpstream()
-    await gone.stop()
-    unreachable = await createTestGateway(gone)
+    unreachable = await createUnreachableGateway()
   })
   afterAll(() => unreachable.close())
 

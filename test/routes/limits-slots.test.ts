@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { eventually } from '../support/billing.ts'
-import { startFakeUpstream, sseReply } from '../support/fake-upstream.ts'
-import { createTestGateway, useRouteGateway, type TestGateway } from '../support/gateway.ts'
+import { sseReply } from '../support/fake-upstream.ts'
+import { createUnreachableGateway, useRouteGateway, type TestGateway } from '../support/gateway.ts'
 import { dialectNames, enqueueHangingStreams, enqueueServerError, limitedKey, limitHeaders, post, readEvents, streamFixture, type Dialect } from '../support/limits.ts'
 
 const routeGateway = useRouteGateway()
@@ -122,9 +122,7 @@ describe('after refusals before dispatch', () => {
 describe('after an upstream that cannot be reached', () => {
   let unreachable: TestGateway
   beforeAll(async () => {
-    const gone = await startFakeUpstream()
-    await gone.stop()
-    unreachable = await createTestGateway(gone)
+    unreachable = await createUnreachableGateway()
   })
   afterAll(() => unreachable.close())
 

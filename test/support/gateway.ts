@@ -167,3 +167,10 @@ export function useListeningGateway(options: TestGatewayOptions = {}): { upstrea
   })
   return fixture
 }
+
+/** A gateway whose providers point at a port nothing listens on: every upstream call is refused. */
+export async function createUnreachableGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const gone = await startFakeUpstream()
+  await gone.stop()
+  return createTestGateway(gone, options)
+}
