@@ -77,6 +77,12 @@ export const LimitsConfig = Type.Object(
     limiterEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     thinkingVaultEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     thinkingVaultTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })),
+    responseStoreRetentionMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000_000 })),
+    // SQLite refuses strings over 1e9 bytes (SQLITE_MAX_LENGTH), so one response must stay well under that.
+    responseStoreItemsBytesMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 512 * 1024 * 1024 })),
+    responseStoreKeyBytesMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 * 1024 })),
+    countCacheEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    countCacheTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
   },
   closed,
 )
@@ -132,6 +138,16 @@ export type Limits = {
   thinkingVaultEntriesMax: number
   /** How long a vaulted turn's thinking is kept, ms; 0 keeps none. */
   thinkingVaultTtlMs: number
+  /** How long a Responses client can continue a translated model's response by `previous_response_id`; 0 keeps none. */
+  responseStoreRetentionMs: number
+  /** Largest one stored response's items may be (UTF-8 JSON); a larger response is not kept for continuation. */
+  responseStoreItemsBytesMax: number
+  /** Most bytes of stored responses one key keeps; its oldest are deleted past it. */
+  responseStoreKeyBytesMax: number
+  /** Most count_tokens answers kept for repeated identical calls (least recently used dropped first). */
+  countCacheEntriesMax: number
+  /** How long a count_tokens answer is reused, ms; 0 keeps none. */
+  countCacheTtlMs: number
 }
 
 export const defaultLimits: Limits = {
@@ -150,6 +166,14 @@ export const defaultLimits: Limits = {
   limiterEntriesMax: 100_000,
   thinkingVaultEntriesMax: 10_000,
   thinkingVaultTtlMs: 3_600_000,
+  /** 30 days, as OpenAI keeps stored responses (https://platform.openai.com/docs/guides/conversation-state). */
+  responseStoreRetentionMs: 2_592_000_000,
+  /** 4 MiB: JSON-escaped once more on the wire, it stays under libSQL servers' default 10 MB response limit. */
+  responseStoreItemsBytesMax: 4 * 1024 * 1024,
+  responseStoreKeyBytesMax: 256 * 1024 * 1024,
+  countCacheEntriesMax: 10_000,
+  /** A minute: long enough for a client's start-up burst, short enough that nothing stale lingers. */
+  countCacheTtlMs: 60_000,
 }
 
 /** The validated, resolved configuration the gateway runs on: secrets read, defaults applied, frozen. */

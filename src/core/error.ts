@@ -27,6 +27,8 @@ export type GatewayError = {
   status: number
   /** The request field at fault, for OpenAI's `param`. */
   param?: string
+  /** A narrower machine-readable reason than the code (`previous_response_not_found`), for dialects that carry one. */
+  reason?: string
   retryAfterMs?: number
   /** Extra response headers that explain the refusal (remaining limits). */
   headers?: Record<string, string>

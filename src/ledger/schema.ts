@@ -115,3 +115,27 @@ export const usageRecords = sqliteTable(
   },
   (table) => [index('usage_records_key_id').on(table.keyId, table.createdAtMs)],
 )
+
+/**
+ * OpenAI Responses state the gateway keeps for models that do not keep it themselves: one row per response, holding
+ * the items a follow-up's `previous_response_id` expands to. Scoped to the key that created it, bounded by age
+ * (`expires_at_ms`) and by each key's total bytes (oldest evicted first).
+ */
+export const storedResponses = sqliteTable(
+  'stored_responses',
+  {
+    /** The response id the client saw (`resp_…`). */
+    id: text('id').primaryKey(),
+    keyId: text('key_id').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms').notNull(),
+    /** UTF-8 length of `items_json`, summed for the per-key cap without reading the JSON. */
+    itemsBytes: integer('items_bytes').notNull(),
+    /**
+     * The items, as a JSON array. Last on purpose: SQLite reads a row's columns in order, so the size and times
+     * above stay on the row's first page and are read without walking the JSON's overflow pages.
+     */
+    itemsJson: text('items_json').notNull(),
+  },
+  (table) => [index('stored_responses_expires_at_ms').on(table.expiresAtMs), index('stored_responses_key_id').on(table.keyId, table.createdAtMs)],
+)

@@ -4,6 +4,8 @@ import type { LimiterStore } from '../limits/limiter-store.ts'
 import type { Catalog } from '../providers/registry.ts'
 import type { Logger } from '../server/logger.ts'
 import type { RequestContexts } from '../server/request-context.ts'
+import type { CountCache } from './count-cache.ts'
+import type { ResponseState } from './response-state.ts'
 import type { ThinkingVault } from '../translate/thinking-vault.ts'
 import type { TokenEstimator } from '../translate/token-estimator.ts'
 
@@ -24,5 +26,9 @@ export type RouteDependencies = {
   thinkingVault: ThinkingVault
   /** count_tokens for models that do not speak Anthropic (WIRE.md §5); its encoding loads on first use. */
   tokenEstimator: TokenEstimator
+  /** Recent count_tokens answers, for the bursts Claude Code sends. */
+  countCache: CountCache
+  /** Responses chains (`previous_response_id`) of translated models, kept in the ledger database per key. */
+  responseState: ResponseState
   scrub: (text: string) => string
 }

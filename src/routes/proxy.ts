@@ -10,12 +10,14 @@ import type { CatalogEntry } from '../providers/registry.ts'
 import { searchOf, type RequestContext } from '../server/request-context.ts'
 import { estimateInputTokens } from '../translate/estimate-input.ts'
 import type { StreamOutcome } from '../translate/passthrough-stream.ts'
-import { relay, type Translation } from '../translate/relay.ts'
+import { relay, type RelayResult, type Translation } from '../translate/relay.ts'
 import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
-import { estimatedCount, exactOrEstimated } from './count-tokens.ts'
+import { estimatedCount, exactOrEstimated, tokenCountHeader } from './count-tokens.ts'
 import type { RouteDependencies } from './dependencies.ts'
 import { admitRequest, effectiveLimits, type Admission } from './limits-guard.ts'
+import { expandInput } from './response-state.ts'
 import { planTranslation, type TranslationPlan } from './translation.ts'
+import type { ResponsesTranslationInput } from './translation-responses.ts'
 import { chargeForStream, chargeForWhole, costHeader, reserveCredit, usageRecord, type Charge, type Hold } from './metering.ts'
 
 const dialectTitles = {
@@ -52,7 +54,12 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const sameDialect = entry.provider.dialects.includes(dialect.name)
     // count_tokens for a model that does not speak Anthropic is estimated here: nothing is translated or sent.
     const estimating = operation === 'count-tokens' && !sameDialect
-    const plan = sameDialect || estimating ? undefined : translationFor(dependencies, operation, entry, body, bodyText, apiKey.id)
+    // A Responses chain for a translated model is expanded from the gateway's own store before anything else.
+    const responses =
+      operation === 'responses' && !sameDialect
+        ? { expandedInput: await expandInput(body as Record<string, unknown>, apiKey.id, dependencies.responseState), responseState: dependencies.responseState }
+        : undefined
+    const plan = sameDialect || estimating ? undefined : translationFor(dependencies, operation, entry, body, bodyText, apiKey.id, responses)
     let upstreamBody = plan?.body ?? bodyText
     if (plan === undefined && entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
     if (plan === undefined && dialect.name === 'anthropic') upstreamBody = stripGatewayThinking(upstreamBody)
@@ -60,14 +67,10 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const admission = admitRequest(dependencies, apiKey, limits)
     let streaming = false
     try {
-      const result = estimating
-        ? await estimatedCount(dependencies.tokenEstimator, body, context.requestId)
-        : operation === 'count-tokens'
-          ? await exactOrEstimated(
-              () => relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined),
-              dependencies.tokenEstimator,
-              body,
-              context.requestId,
+      const result =
+        operation === 'count-tokens'
+          ? await countTokens(dependencies, context, entry, body, bodyText, estimating, () =>
+              relayOnce(dependencies, context, request, entry, operation, upstreamBody, undefined, undefined),
             )
           : await meteredRelay({ dependencies, context, request, entry, operation, body, upstreamBody, admission, pricings, plan })
       streaming = result.kind === 'stream'
@@ -79,6 +82,37 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
       if (!streaming) admission.release()
     }
   }
+}
+
+/**
+ * count_tokens: a brief cache first (Claude Code repeats the same count in bursts), then the upstream's exact count
+ * for a model that speaks Anthropic, else the estimate. An estimate standing in for a failed exact count is not kept,
+ * so the next call asks the upstream again.
+ */
+async function countTokens(
+  dependencies: RouteDependencies,
+  context: RequestContext,
+  entry: CatalogEntry,
+  body: ProxyBody,
+  bodyText: string,
+  estimating: boolean,
+  relayCount: () => Promise<RelayResult>,
+): Promise<RelayResult> {
+  const keyId = context.apiKey?.id ?? ''
+  const requestIdHeader = dialects.anthropic.requestIdHeader
+  const cached = dependencies.countCache.get(keyId, entry.model.id, bodyText)
+  if (cached !== undefined) {
+    return { kind: 'whole', response: new Response(cached.bodyText, { headers: { ...cached.headers, [requestIdHeader]: context.requestId } }) }
+  }
+  const result = estimating
+    ? await estimatedCount(dependencies.tokenEstimator, body, context.requestId)
+    : await exactOrEstimated(relayCount, dependencies.tokenEstimator, body, context.requestId)
+  const marked = result.response.headers.get(tokenCountHeader)
+  if (result.kind === 'whole' && result.response.ok && (marked === 'exact' || estimating)) {
+    const headers: Record<string, string> = { 'content-type': result.response.headers.get('content-type') ?? 'application/json', [tokenCountHeader]: marked ?? 'estimate' }
+    dependencies.countCache.set(keyId, entry.model.id, bodyText, { bodyText: await result.response.clone().text(), headers })
+  }
+  return result
 }
 
 type MeteredCall = {
@@ -189,6 +223,7 @@ function translationFor(
   body: ProxyBody,
   bodyText: string,
   keyId: string,
+  responses: ResponsesTranslationInput | undefined,
 ): TranslationPlan {
   const callerDialect = operationDialect[operation]
   const plan = planTranslation(operation, entry.provider.dialects, {
@@ -200,6 +235,7 @@ function translationFor(
     nowSeconds: Math.floor(dependencies.now() / 1000),
     keyId,
     thinkingVault: dependencies.thinkingVault,
+    ...(responses === undefined ? {} : { responses }),
   })
   if (plan !== undefined) return plan
   const upstreamDialect = entry.provider.dialects[0] ?? callerDialect

@@ -19,6 +19,7 @@ import type { OpenAIChatCompletionCreateParams } from '../dialects/openai-chat/s
 import { originalToolName, type ToolNameMap } from '../dialects/openai-chat/tool-name.ts'
 import { frameTranslator } from '../translate/frame-translator.ts'
 import type { FrameTranslator } from '../translate/passthrough-stream.ts'
+import { responsesToAnthropic, type ResponsesTranslationInput } from './translation-responses.ts'
 import { initialTurnState, restoreThinking, stepTurn, vaultedTurnOf, type ThinkingVault, type VaultedTurn } from '../translate/thinking-vault.ts'
 
 /** A cross-dialect call, planned: what to send upstream, and how to turn each answer back. */
@@ -47,16 +48,19 @@ export type TranslationInput = {
   keyId: string
   /** Claude's thinking from tool-call turns, for clients that cannot send it back (WIRE.md §2.3). */
   thinkingVault: ThinkingVault
+  /** A Responses call's resolved input and stored state (absent for other operations). */
+  responses?: ResponsesTranslationInput
 }
 
 /**
  * Plans the translation between the caller's dialect and the provider's, for the pairs translated so far
- * (Anthropic Messages ⇄ Chat Completions); other pairs answer 400 naming both. Untranslatable request parts are the
+ * (Anthropic Messages ⇄ Chat Completions, Responses → Anthropic); other pairs answer 400 naming both. Untranslatable request parts are the
  * caller's 400 too, naming the part.
  */
 export function planTranslation(operation: Operation, providerDialects: readonly DialectName[], input: TranslationInput): TranslationPlan | undefined {
   if (operation === 'messages' && providerDialects.includes('openai-chat')) return anthropicToChat(input)
   if (operation === 'chat-completions' && providerDialects.includes('anthropic')) return chatToAnthropic(input)
+  if (operation === 'responses' && providerDialects.includes('anthropic') && input.responses !== undefined) return responsesToAnthropic({ ...input, responses: input.responses })
   return undefined
 }
 

@@ -17,6 +17,9 @@ import { healthRoutes } from '../routes/health.ts'
 import { messagesRoutes } from '../routes/messages.ts'
 import { modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
+import { createCountCache } from '../routes/count-cache.ts'
+import { createResponseState } from '../routes/response-state.ts'
+import { createResponseStore } from '../ledger/response-store.ts'
 import { createThinkingVault } from '../translate/thinking-vault.ts'
 import { createTokenEstimator } from '../translate/token-estimator.ts'
 import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
@@ -75,6 +78,16 @@ export function createApp(dependencies: AppDependencies): Gateway {
       now: dependencies.now,
     }),
     tokenEstimator: createTokenEstimator(),
+    countCache: createCountCache({ entriesMax: dependencies.config.limits.countCacheEntriesMax, ttlMs: dependencies.config.limits.countCacheTtlMs, now: dependencies.now }),
+    responseState: createResponseState(
+      createResponseStore(dependencies.ledgerConnection.client, {
+        now: dependencies.now,
+        retentionMs: dependencies.config.limits.responseStoreRetentionMs,
+        itemsBytesMax: dependencies.config.limits.responseStoreItemsBytesMax,
+        keyBytesMax: dependencies.config.limits.responseStoreKeyBytesMax,
+      }),
+      { now: dependencies.now, onError: (error) => dependencies.logger.error('response store write failed', { error: String(error) }) },
+    ),
     scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)

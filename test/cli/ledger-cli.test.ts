@@ -16,10 +16,11 @@ import { sseReply, startFakeUpstream, type FakeUpstream } from '../support/fake-
 import { readFixture } from '../support/fixtures.ts'
 import { spawnServe } from '../support/serve-process.ts'
 import { startHranaServer, type HranaServer } from '../support/hrana-server.ts'
+import { migrations } from '../../src/ledger/migrations.ts'
 
 const mainPath = join(import.meta.dir, '../../src/main.ts')
 const directory = mkdtempSync(join(tmpdir(), 'anvat-ledger-cli-'))
-const migrationTags = '0000_initial, 0001_ledger, 0002_ledger_triggers'
+const migrationTags = migrations.map((migration) => migration.tag).join(', ')
 const servers: Array<ReturnType<typeof Bun.spawn>> = []
 const hranaServers: HranaServer[] = []
 

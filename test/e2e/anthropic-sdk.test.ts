@@ -10,7 +10,7 @@ import { readFixture } from '../support/fixtures.ts'
 import { useListeningGateway } from '../support/gateway.ts'
 import { drain, fixtureEvents, headersContaining, recordingFetch, splitCostTrailer, type SentRequest } from '../support/sdk-traffic.ts'
 
-const setup = useListeningGateway()
+const setup = useListeningGateway({ limits: { countCacheTtlMs: 0 } })
 const sent: SentRequest[] = []
 
 beforeEach(() => {

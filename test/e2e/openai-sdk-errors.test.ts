@@ -82,12 +82,11 @@ describe("the caller's mistakes stop at the gateway", () => {
     expect(upstream.received).toEqual([])
   })
 
-  test.each([
-    { label: 'responses', call: (client: OpenAI) => client.responses.create({ model: anthropicModel, input: 'Hi' }) },
-  ])('$label: an Anthropic model → BadRequestError about translation (not translated yet)', async ({ call }) => {
-    const error = await rejectionOf(call(openAIClient()))
+  test('responses: a built-in tool a Claude model cannot run → BadRequestError naming it, and nothing reaches the upstream', async () => {
+    const error = await rejectionOf(openAIClient().responses.create({ model: anthropicModel, input: 'Hi', tools: [{ type: 'web_search' }] }))
     const apiError = expectEnvelope(error, BadRequestError, 'invalid_request_error')
-    expect(apiError.message).toMatch(/translation/i)
+    expect(apiError.message).toContain('web_search')
+    expect(apiError.param).toBe('tools[0].type')
     expect(upstream.received).toEqual([])
   })
 })

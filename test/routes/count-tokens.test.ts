@@ -10,7 +10,7 @@ import { messageOverheadTokens, replyPrimingTokens } from '../../src/translate/t
 import { balanceMicros, entriesOf, requestIdOf } from '../support/billing.ts'
 import { useListeningGateway } from '../support/gateway.ts'
 
-const setup = useListeningGateway()
+const setup = useListeningGateway({ limits: { countCacheTtlMs: 0 } })
 const reference = new Tiktoken(o200kBase)
 const prompt = 'How many tokens does this sentence take?'
 const messages = [{ role: 'user' as const, content: prompt }]

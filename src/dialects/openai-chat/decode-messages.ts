@@ -1,6 +1,7 @@
 import type { CacheControl, CanonicalMessage, CanonicalRequest, ContentPart, Warning } from '../../core/canonical.ts'
 import type { TranslationFailure } from './decode-request.ts'
 import { arrayOf, isRecord, recordOf, stringOf } from './wire.ts'
+import { parseDataUrl } from '../../core/data-url.ts'
 
 /*
  * Chat `messages` → canonical system blocks and turns (WIRE.md §2.2). System and developer messages are hoisted into
@@ -152,15 +153,6 @@ function decodeFilePart(file: Record<string, unknown>, param: string, cache: { c
   return { type: 'document', source: { kind: 'base64', ...data }, ...named, ...cache }
 }
 
-/** `data:<media type>[;parameters];base64,<data>` → its media type and data; anything else is undefined. */
-function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const comma = url.indexOf(',')
-  if (comma === -1) return undefined
-  const header = url.slice('data:'.length, comma).split(';')
-  const mediaType = header[0]?.trim().toLowerCase() ?? ''
-  if (mediaType === '' || header.at(-1) !== 'base64') return undefined
-  return { mediaType, data: url.slice(comma + 1) }
-}
 
 function decodeAssistant(message: Record<string, unknown>, messageIndex: number, conversation: Conversation, warnings: Warning[]): ContentPart[] {
   const content: ContentPart[] = []

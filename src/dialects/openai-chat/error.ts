@@ -25,6 +25,6 @@ const codeByErrorCode: Partial<Record<GatewayErrorCode, string>> = {
 export function encodeError(error: GatewayError, _requestId: string): { status: number; body: OpenAIErrorResponse } {
   const status = error.code === 'provider_overloaded' ? 503 : error.status
   const type = status === 402 ? 'insufficient_quota' : status >= 500 ? 'server_error' : 'invalid_request_error'
-  const code = codeByErrorCode[error.code] ?? (status >= 500 ? 'server_error' : null)
+  const code = error.reason ?? codeByErrorCode[error.code] ?? (status >= 500 ? 'server_error' : null)
   return { status, body: { error: { message: error.message, type, param: error.param ?? null, code } } }
 }
