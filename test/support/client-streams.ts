@@ -126,3 +126,148 @@ export async function sdkChatCompletion(bytes: Uint8Array): Promise<OpenAI.ChatC
   const stream = client.chat.completions.stream({ model: 'any', messages: [{ role: 'user', content: 'Hi' }], stream_options: { include_usage: true } })
   return stream.finalChatCompletion()
 }
+
+/** A Responses stream event as the client parses it: the fields the wire rules below look at. */
+type ResponsesEvent = Record<string, unknown> & {
+  type: string
+  sequence_number: number
+  output_index?: number
+  item_id?: string
+  content_index?: number
+  summary_index?: number
+  delta?: string
+  item?: { id?: string; type?: string; content?: { text?: string }[]; summary?: { text?: string }[]; arguments?: string }
+  response?: { id?: string; created_at?: number; model?: string; status?: string; output?: unknown[] }
+}
+
+/** An output item from its `output_item.added` on: its id, whether it is done, and the text of each part so far. */
+type ResponsesItemTrack = { id: string | undefined; type: string | undefined; done: boolean; parts: Map<string, { text: string; done: boolean }>; argumentsText: string }
+
+const responsesTerminalTypes = ['response.completed', 'response.incomplete', 'response.failed']
+
+/** Part events: which list of the item they index (`content` or `summary`), and whether they open, feed or close a part. */
+const responsesPartEvents: Record<string, { list: 'content' | 'summary'; role: 'open' | 'delta' | 'text-done' | 'close' }> = {
+  'response.content_part.added': { list: 'content', role: 'open' },
+  'response.output_text.delta': { list: 'content', role: 'delta' },
+  'response.output_text.done': { list: 'content', role: 'text-done' },
+  'response.content_part.done': { list: 'content', role: 'close' },
+  'response.reasoning_summary_part.added': { list: 'summary', role: 'open' },
+  'response.reasoning_summary_text.delta': { list: 'summary', role: 'delta' },
+  'response.reasoning_summary_text.done': { list: 'summary', role: 'text-done' },
+  'response.reasoning_summary_part.done': { list: 'summary', role: 'close' },
+}
+
+/**
+ * Throws unless `text` is a Responses stream as WIRE.md §1.4 has it: every frame named (`event:`) by its payload's
+ * `type`; `sequence_number` 0, 1, 2… without a gap; `response.created` then `response.in_progress`, all response
+ * objects of one id, time and model; items added at output_index 0, 1, 2…, every event for an item (or its parts,
+ * themselves added in order) between its `added` and its `done`, each `done` text equal to its deltas; exactly one
+ * terminal event (`response.completed`, `.incomplete` or `.failed`) and it is last, an `error` only immediately
+ * before `response.failed`; no `[DONE]`. A completed or incomplete response has every item done, and its output is
+ * exactly the done items. Returns the parsed events.
+ */
+export function checkResponsesStream(text: string): ResponsesEvent[] {
+  const frames = naiveFrames(text)
+  const events = frames.map((frame, position) => {
+    if (frame.data === '[DONE]') throw new Error(`frame ${position}: a Responses stream has no [DONE]`)
+    const event = JSON.parse(frame.data) as ResponsesEvent
+    if (frame.event !== event.type) throw new Error(`frame ${position}: event: ${frame.event}, but type ${event.type}`)
+    if (event.sequence_number !== position) throw new Error(`frame ${position}: sequence_number ${event.sequence_number}`)
+    return event
+  })
+  if (events[0]?.type !== 'response.created' || events[1]?.type !== 'response.in_progress') {
+    throw new Error(`does not start with response.created, response.in_progress: ${events.slice(0, 2).map((event) => event.type).join(', ')}`)
+  }
+  const terminals = events.filter((event) => responsesTerminalTypes.includes(event.type))
+  if (terminals.length !== 1 || terminals[0] !== events.at(-1)) throw new Error(`not one terminal event, last: ${events.map((event) => event.type).join(', ')}`)
+  const terminal = terminals[0] as ResponsesEvent
+  const stamp = events[0].response
+  for (const event of events.filter((each) => each.response !== undefined)) {
+    const { id, created_at, model } = event.response ?? {}
+    if (id !== stamp?.id || created_at !== stamp?.created_at || model !== stamp?.model) throw new Error(`${event.type}: response ${JSON.stringify({ id, created_at, model })}, not ${JSON.stringify(stamp)}`)
+  }
+  const errorAt = events.findIndex((event) => event.type === 'error')
+  if (errorAt !== -1 && (errorAt !== events.length - 2 || terminal.type !== 'response.failed')) throw new Error(`error at ${errorAt} is not right before response.failed`)
+  const items: ResponsesItemTrack[] = []
+  events.slice(2, errorAt === -1 ? -1 : -2).forEach((event) => checkResponsesItemEvent(items, event))
+  if (terminal.type !== 'response.failed') {
+    const open = items.findIndex((item) => !item.done)
+    if (open !== -1) throw new Error(`${terminal.type} with item ${open} never done`)
+    const doneItems = events.filter((event) => event.type === 'response.output_item.done').map((event) => event.item)
+    const inOrder = [...doneItems].sort((left, right) => items.findIndex((item) => item.id === left?.id) - items.findIndex((item) => item.id === right?.id))
+    if (JSON.stringify(terminal.response?.output) !== JSON.stringify(inOrder)) throw new Error(`${terminal.type}: output is not the done items`)
+  }
+  return events
+}
+
+/** One event between the start and the end of a Responses stream, against the items added so far. */
+function checkResponsesItemEvent(items: ResponsesItemTrack[], event: ResponsesEvent): void {
+  const where = `event ${event.sequence_number} (${event.type})`
+  if (event.type === 'error' || event.type === 'response.in_progress') throw new Error(`${where}: out of place`)
+  if (event.output_index === undefined) throw new Error(`${where}: names no output_index`)
+  if (event.type === 'response.output_item.added') {
+    if (event.output_index !== items.length) throw new Error(`${where}: added at ${event.output_index}, expected ${items.length}`)
+    const id = event.item?.id
+    if (id !== undefined && items.some((item) => item.id === id)) throw new Error(`${where}: duplicate item id ${id}`)
+    items.push({ id, type: event.item?.type, done: false, parts: new Map(), argumentsText: '' })
+    return
+  }
+  const item = items[event.output_index]
+  if (item === undefined || item.done) throw new Error(`${where}: item ${event.output_index} is ${item === undefined ? 'not added' : 'already done'}`)
+  if (event.type === 'response.output_item.done') {
+    const doneItem = event.item ?? {}
+    if (doneItem.id !== item.id || doneItem.type !== item.type) throw new Error(`${where}: done item ${doneItem.id} is not the added ${item.id}`)
+    if ([...item.parts.values()].some((part) => !part.done)) throw new Error(`${where}: a part is still open`)
+    // The done item is what the deltas built: the SDK keeps the done item and forgets the deltas.
+    const parts = [...(doneItem.content ?? []).map((part, index) => [`content:${index}`, part.text]), ...(doneItem.summary ?? []).map((part, index) => [`summary:${index}`, part.text])]
+    const built = [...item.parts].map(([key, part]) => [key, part.text])
+    if (JSON.stringify(parts) !== JSON.stringify(built)) throw new Error(`${where}: parts ${JSON.stringify(parts)}, deltas built ${JSON.stringify(built)}`)
+    if (item.type === 'function_call' && doneItem.arguments !== item.argumentsText) throw new Error(`${where}: arguments are not their deltas`)
+    item.done = true
+    return
+  }
+  if (event.item_id !== item.id) throw new Error(`${where}: item_id ${event.item_id}, not ${item.id}`)
+  if (event.type === 'response.function_call_arguments.delta') item.argumentsText += event.delta ?? ''
+  else if (event.type === 'response.function_call_arguments.done') {
+    if (event.arguments !== item.argumentsText) throw new Error(`${where}: arguments ${JSON.stringify(event.arguments)}, deltas ${JSON.stringify(item.argumentsText)}`)
+  } else checkResponsesPartEvent(item, event, where)
+}
+
+/** Content and summary parts: added in order, fed while open, done with the text of their deltas. */
+function checkResponsesPartEvent(item: ResponsesItemTrack, event: ResponsesEvent, where: string): void {
+  const kind = responsesPartEvents[event.type]
+  if (kind === undefined) throw new Error(`${where}: not an event this checker knows`)
+  const index = kind.list === 'content' ? event.content_index : event.summary_index
+  const key = `${kind.list}:${index}`
+  const part = item.parts.get(key)
+  if (kind.role === 'open') {
+    const count = [...item.parts.keys()].filter((each) => each.startsWith(`${kind.list}:`)).length
+    if (part !== undefined || index !== count) throw new Error(`${where}: part ${index} added, expected ${count}`)
+    item.parts.set(key, { text: '', done: false })
+    return
+  }
+  if (part === undefined || part.done) throw new Error(`${where}: part ${index} is ${part === undefined ? 'not added' : 'already done'}`)
+  if (kind.role === 'delta') part.text += event.delta ?? ''
+  else if (kind.role === 'text-done' && event.text !== part.text) throw new Error(`${where}: text ${JSON.stringify(event.text)}, deltas ${JSON.stringify(part.text)}`)
+  else if (kind.role === 'close') part.done = true
+}
+
+/** A client of the official SDK whose every request is answered with `body`. */
+function openaiAnswering(body: string, contentType: string): OpenAI {
+  return new OpenAI({
+    apiKey: 'test-key',
+    baseURL: 'http://anvat.test/v1',
+    maxRetries: 0,
+    fetch: async () => new Response(body, { headers: { 'content-type': contentType } }),
+  })
+}
+
+/** The response the official SDK's ResponseStream accumulates from this SSE text; rejects as the SDK would. */
+export async function sdkResponse(text: string): Promise<OpenAI.Responses.Response> {
+  return openaiAnswering(text, 'text/event-stream').responses.stream({ model: 'any', input: 'Hi' }).finalResponse()
+}
+
+/** The response `client.responses.create` returns for this JSON body. */
+export async function sdkCreatedResponse(bodyText: string): Promise<OpenAI.Responses.Response> {
+  return openaiAnswering(bodyText, 'application/json').responses.create({ model: 'any', input: 'Hi', stream: false })
+}

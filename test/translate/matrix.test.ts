@@ -3,8 +3,10 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Anthropic from '@anthropic-ai/sdk'
 import type OpenAI from 'openai'
+import type { ReasoningPart } from '../../src/core/canonical.ts'
+import { unpackReasoningContent } from '../../src/dialects/openai-responses/reasoning-content.ts'
 import { sdkFinalMessage } from '../dialects/anthropic/stream-support.ts'
-import { checkAnthropicStream, checkChatStream, naiveFrames, sdkChatCompletion } from '../support/client-streams.ts'
+import { checkAnthropicStream, checkChatStream, checkResponsesStream, naiveFrames, sdkChatCompletion, sdkCreatedResponse, sdkResponse } from '../support/client-streams.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { golden } from '../support/golden.ts'
 import { rejectionOf } from '../support/sdk-traffic.ts'
@@ -27,7 +29,7 @@ const chatResponses = await upstreamScenarios('openai-chat', '.response.json')
 /** Whether a recording reached its proper end, judged from the raw bytes, independently of our decoders. */
 function upstreamCompletes(pair: TranslationPair, text: string): boolean {
   const events = naiveFrames(text)
-  if (pair === 'openai-chat-to-anthropic') return events.at(-1)?.data === '[DONE]'
+  if (upstreamDialectOf(pair) === 'openai-chat') return events.at(-1)?.data === '[DONE]'
   return events.at(-1)?.event === 'message_stop' && !events.some((event) => event.event === 'error')
 }
 
@@ -156,9 +158,55 @@ describe('openai-chat → anthropic whole responses', () => {
   }
 })
 
+describe('anthropic → openai-responses streams', () => {
+  const pair = 'anthropic-to-openai-responses'
+  for (const scenario of anthropicStreams) {
+    test(`${scenario}: golden bytes, Responses event order, and what the OpenAI SDK's ResponseStream accumulates`, async () => {
+      const upstream = await readFixture(`upstream/anthropic/${scenario}.stream.sse`)
+      const output = decoder.decode(translateStream(pair, [encoder.encode(upstream)]))
+      await golden(`${pair}/${scenario}.stream.sse`, output)
+      const events = checkResponsesStream(output)
+      expect(events[0]?.response).toMatchObject({ status: 'in_progress', output: [], usage: null })
+      if (!upstreamCompletes(pair, upstream)) {
+        // A cut or failed upstream is never a success (WIRE.md §2.5): `error`, then `response.failed`, and the SDK rejects.
+        expect(events.slice(-2).map((event) => event.type)).toEqual(['error', 'response.failed'])
+        const error: Record<string, unknown> = events.at(-2) ?? {}
+        const failed = events.at(-1)?.response as unknown as OpenAI.Responses.Response
+        expect(error).toMatchObject({ code: expect.any(String), message: expect.any(String), param: null })
+        expect(failed).toMatchObject({ status: 'failed', error: { code: error.code, message: error.message } })
+        const rejection = await rejectionOf(sdkResponse(output))
+        expect(rejection).toMatchObject({ type: 'error', code: error.code, message: error.message })
+        // What the client saw before the error is every word the upstream sent, and the failed response holds it.
+        const sent = events.map((event) => (event.type === 'response.output_text.delta' ? event.delta : '')).join('')
+        expect(sent).toBe(anthropicTextDeltas(upstream))
+        expect(meaningOfResponse(failed).text).toBe(sent)
+        return
+      }
+      const original = await sdkFinalMessage(encoder.encode(upstream))
+      const response = await sdkResponse(output)
+      expectResponseSays(response, original)
+    })
+  }
+})
+
+describe('anthropic → openai-responses whole responses', () => {
+  const pair = 'anthropic-to-openai-responses'
+  for (const scenario of anthropicResponses) {
+    test(`${scenario}: golden JSON, read by client.responses.create, saying what the Anthropic message said`, async () => {
+      const upstream = await readFixture(`upstream/anthropic/${scenario}.response.json`)
+      const body = translateWhole(pair, upstream)
+      await golden(`${pair}/${scenario}.json`, `${JSON.stringify(JSON.parse(body), null, 2)}\n`)
+      const response = await sdkCreatedResponse(body)
+      expectResponseSays(response, JSON.parse(upstream) as Anthropic.Message)
+    })
+  }
+})
+
 test('every golden file belongs to a recorded fixture, so a renamed or removed recording leaves no stale golden', async () => {
   for (const pair of translationPairs) {
     const dialect = upstreamDialectOf(pair)
+    // Every dialect a pair reads from must be listed here; a new upstream dialect fails until it is.
+    expect(['anthropic', 'openai-chat']).toContain(dialect)
     const streams = dialect === 'anthropic' ? anthropicStreams : chatStreams
     const responses = dialect === 'anthropic' ? anthropicResponses : chatResponses
     const expected = [...streams.map((scenario) => `${scenario}.stream.sse`), ...responses.map((scenario) => `${scenario}.json`)].sort()
@@ -166,6 +214,79 @@ test('every golden file belongs to a recorded fixture, so a renamed or removed r
     expect((await readdir(join(import.meta.dir, '..', 'fixtures', 'golden', pair))).sort()).toEqual(expected)
   }
 })
+
+/** Anthropic stop reason → how the Responses answer ends (WIRE.md §2.5), written out as the Chat table above is. */
+const responsesEndingByStopReason: Record<string, Pick<OpenAI.Responses.Response, 'status' | 'incomplete_details'>> = {
+  end_turn: { status: 'completed', incomplete_details: null },
+  tool_use: { status: 'completed', incomplete_details: null },
+  max_tokens: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+}
+
+function meaningOfResponse(response: OpenAI.Responses.Response): Meaning {
+  return {
+    text: response.output
+      .flatMap((item) => (item.type === 'message' ? item.content : []))
+      .map((part) => (part.type === 'output_text' ? part.text : ''))
+      .join(''),
+    toolCalls: response.output.flatMap((item) => (item.type === 'function_call' ? [{ id: item.call_id, name: item.name, input: JSON.parse(item.arguments) }] : [])),
+  }
+}
+
+/** What a client can read and replay of Claude's thinking: the summary shown, and the block its encrypted_content restores. */
+type ReasoningMeaning = { summary: string; packed: ReasoningPart | undefined }
+
+function reasoningOfResponse(response: OpenAI.Responses.Response): ReasoningMeaning[] {
+  return response.output.flatMap((item) =>
+    item.type === 'reasoning' ? [{ summary: item.summary.map((part) => part.text).join(''), packed: unpackReasoningContent(item.encrypted_content ?? '') }] : [],
+  )
+}
+
+function reasoningOfMessage(message: Anthropic.Message): ReasoningMeaning[] {
+  return message.content.flatMap((block): ReasoningMeaning[] => {
+    if (block.type === 'thinking') return [{ summary: block.thinking, packed: { type: 'reasoning', text: block.thinking, signature: block.signature } }]
+    if (block.type === 'redacted_thinking') return [{ summary: '', packed: { type: 'redacted-reasoning', data: block.data } }]
+    return []
+  })
+}
+
+/** The output items an Anthropic message becomes (WIRE.md §3.2): in content order, each run of text one message. */
+function itemTypesOfMessage(message: Anthropic.Message): string[] {
+  const types: string[] = []
+  for (const block of message.content) {
+    const type = block.type === 'text' ? (block.text === '' ? undefined : 'message') : block.type === 'tool_use' ? 'function_call' : 'reasoning'
+    if (type !== undefined && !(type === 'message' && types.at(-1) === 'message')) types.push(type)
+  }
+  return types
+}
+
+const itemIdPrefixes: Record<string, string> = { message: 'msg', reasoning: 'rs', function_call: 'fc' }
+
+/**
+ * A Responses answer, as the SDK read it, says what the Anthropic message said: the same text, calls, thinking
+ * (summary and packed block), item order, ending (§2.5) and usage (§4: input counts cache reads and writes), under
+ * the golden stamps and with the request's parameters echoed.
+ */
+function expectResponseSays(response: OpenAI.Responses.Response, original: Anthropic.Message): void {
+  const { responseKey, createdAt, model, request } = goldenStamps.responses
+  expect(response).toMatchObject({ id: `resp_${responseKey}`, object: 'response', created_at: createdAt, model, error: null })
+  expect(response).toMatchObject({ tools: request.tools as never, reasoning: { effort: 'low' }, store: false })
+  expect(meaningOfResponse(response)).toEqual(meaningOfMessage(original))
+  expect(response.output_text).toBe(meaningOfMessage(original).text)
+  expect(reasoningOfResponse(response)).toEqual(reasoningOfMessage(original))
+  expect(response.output.map((item): string => item.type)).toEqual(itemTypesOfMessage(original))
+  expect(response.output.map((item) => item.id)).toEqual(response.output.map((item, index) => `${itemIdPrefixes[item.type]}_${responseKey}_${index}`))
+  const ending = responsesEndingByStopReason[original.stop_reason ?? '']
+  expect(ending).toBeDefined()
+  expect({ status: response.status, incomplete_details: response.incomplete_details }).toEqual(ending as never)
+  // Only the item the answer was cut off in is incomplete; everything before it was finished.
+  const statuses = response.output.flatMap((item) => (item.type === 'message' || item.type === 'function_call' ? [item.status] : []))
+  const lastStatus = response.status === 'completed' ? 'completed' : 'incomplete'
+  expect(statuses).toEqual(statuses.map((_, index) => (index === statuses.length - 1 ? lastStatus : 'completed')))
+  const from = original.usage
+  const input = from.input_tokens + (from.cache_read_input_tokens ?? 0) + (from.cache_creation_input_tokens ?? 0)
+  expect(response.usage).toMatchObject({ input_tokens: input, output_tokens: from.output_tokens, total_tokens: input + from.output_tokens })
+  expect(response.usage?.input_tokens_details.cached_tokens).toBe(from.cache_read_input_tokens ?? 0)
+}
 
 /** The text an Anthropic recording streamed, from its raw events. */
 function anthropicTextDeltas(text: string): string {

@@ -47,7 +47,7 @@ export const decodeStream: Transducer<DecodeStreamState, SseFrame, CanonicalStre
     }
     return decodeEvent(state, frame.event ?? stringOf(data.type), data)
   },
-  flush: (state) => (state.ended ? [] : fail(state, upstreamFailureStatus, 'api_error', 'the upstream stream ended before message_stop')),
+  flush: (state) => (state.ended ? [] : fail(state, upstreamFailureStatus, 'api_error', 'The upstream stream ended before it finished.')),
 }
 
 function decodeEvent(state: DecodeStreamState, event: string | undefined, data: Record<string, unknown>): CanonicalStreamEvent[] {

@@ -74,7 +74,7 @@ export function encodeResponse(response: CanonicalResponse, options: EncodeRespo
       const item = newToolCallItem(options, output.length, part)
       if (item.type === 'function_call') item.arguments = functionArguments(part.arguments)
       else item.input = customToolInput(part.arguments)
-      item.status = 'completed'
+      item.status = toolCallStatus(part.arguments)
       output.push(item)
     }
     // Images, documents and tool results never come back in an answer; there is no output item for them.
@@ -173,6 +173,21 @@ export function newToolCallItem(
  * A call's JSON arguments as the client gets them: leading whitespace dropped (the stream cannot know a blank start
  * is not all there is), and `{}` for a call without any, since clients JSON.parse them (edge 21).
  */
+/**
+ * A tool call is finished when its arguments are whole JSON: one cut off by `max_tokens` has a torn text, and must not
+ * read as a call the client can run (the Anthropic decoder closes every block before the finish, so the finish
+ * reason alone cannot tell). No arguments at all are the empty object, as `functionArguments` writes them.
+ */
+export function toolCallStatus(argumentsText: string): 'completed' | 'incomplete' {
+  if (argumentsText.trim() === '') return 'completed'
+  try {
+    JSON.parse(argumentsText)
+    return 'completed'
+  } catch {
+    return 'incomplete'
+  }
+}
+
 export function functionArguments(argumentsText: string): string {
   const trimmed = argumentsText.trimStart()
   return trimmed === '' ? '{}' : trimmed

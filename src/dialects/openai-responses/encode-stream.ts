@@ -11,6 +11,7 @@ import {
   responseObject,
   setEncryptedContent,
   stoppedWithErrorMessage,
+  toolCallStatus,
   type EncodeResponseOptions,
 } from './encode-response.ts'
 import { encodeError } from './error.ts'
@@ -124,7 +125,8 @@ function encodeEvent(state: EncodeStreamState, options: EncodeStreamOptions, eve
       return toolCallDelta(state, event.index, event.argumentsDelta)
     case 'tool-call-end': {
       const block = state.open.get(event.index)
-      return block?.kind === 'function' || block?.kind === 'custom' ? closeToolCall(state, event.index, block, 'completed') : []
+      if (block?.kind === 'function') return closeToolCall(state, event.index, block, toolCallStatus(block.item.arguments))
+      return block?.kind === 'custom' ? closeToolCall(state, event.index, block, toolCallStatus(block.argumentsText)) : []
     }
     case 'finish':
       return finish(state, options, event.reason)

@@ -81,7 +81,7 @@ describe('decodeStream', () => {
   test('a stream cut before message_stop ends with an error event, never a finish (edge 27)', async () => {
     const events = await decodeFixture('cut')
     expect(events.some((event) => event.type === 'finish')).toBe(false)
-    expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, type: 'api_error', message: 'the upstream stream ended before message_stop' } })
+    expect(events.at(-1)).toEqual({ type: 'error', error: { status: 502, type: 'api_error', message: 'The upstream stream ended before it finished.' } })
   })
 
   test('an error event mid-stream becomes an error with its type and a matching status, and ends the stream', async () => {

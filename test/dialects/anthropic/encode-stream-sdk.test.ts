@@ -46,7 +46,7 @@ describe('decode ∘ encode over every recorded Anthropic stream, read by the SD
       checkEventOrder(frames)
       expect(frames.at(-1)?.event).toBe('error')
       const error = await rejectionOf(sdkFinalMessage(bytesOf(frames)))
-      expect(String(error)).toContain(name === 'cut' ? 'ended before message_stop' : 'Overloaded')
+      expect(String(error)).toContain(name === 'cut' ? 'ended before it finished' : 'Overloaded')
     })
   }
 })

@@ -394,3 +394,28 @@ describe('the streamed response ends as the whole response would be', () => {
     })
   }
 })
+
+describe('a tool call cut off by the output limit', () => {
+  const torn: CanonicalStreamEvent[] = [
+    start,
+    { type: 'tool-call-start', index: 0, id: 'toolu_cut', name: 'get_weather' },
+    { type: 'tool-call-delta', index: 0, argumentsDelta: '{"location": "Tok' },
+    { type: 'tool-call-end', index: 0 },
+    finishWith('length', 'max_tokens'),
+  ]
+
+  test('is done as incomplete, never as a call the client could run, and the response is incomplete', () => {
+    const frames = encode(torn)
+    checkResponsesStream(frames)
+    const done = payloadsOf(frames).find((payload) => payload.type === 'response.output_item.done') as Payload & { item: Record<string, unknown> }
+    expect(done.item).toMatchObject({ type: 'function_call', status: 'incomplete', arguments: '{"location": "Tok' })
+    expect(last(frames)).toMatchObject({ type: 'response.incomplete', response: { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } } })
+  })
+
+  test('the whole-response encoder marks it the same way', () => {
+    const content: ContentPart[] = [{ type: 'tool-call', id: 'toolu_cut', name: 'get_weather', arguments: '{"location": "Tok' }]
+    const response = encodeResponse({ id: 'msg_1', model: 'claude', content, finish: { unified: 'length', raw: 'max_tokens' }, stopSequence: null, usage }, options)
+    expect(response.output[0]).toMatchObject({ type: 'function_call', status: 'incomplete' })
+    expect(response.status).toBe('incomplete')
+  })
+})
