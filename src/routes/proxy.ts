@@ -8,13 +8,13 @@ import { isUsageOnlyChunk } from '../dialects/openai-chat/stream-meter.ts'
 import { exactPricing, reservationMicros, type ExactPricing } from '../ledger/pricing.ts'
 import type { CatalogEntry } from '../providers/registry.ts'
 import { searchOf, type RequestContext } from '../server/request-context.ts'
-import { estimateInputTokens } from '../translate/estimate-input.ts'
 import type { StreamOutcome } from '../translate/passthrough-stream.ts'
 import { relay, type RelayResult, type Translation } from '../translate/relay.ts'
 import { rewriteTopLevelModel, setTopLevelField } from '../translate/rewrite-body.ts'
 import { estimatedCount, exactOrEstimated, tokenCountHeader } from './count-tokens.ts'
 import type { RouteDependencies } from './dependencies.ts'
 import { admitRequest, effectiveLimits, type Admission } from './limits-guard.ts'
+import { decodeCallerRequest, estimateInput } from './input-estimate.ts'
 import { expandInput } from './response-state.ts'
 import { planTranslation, type TranslationPlan } from './translation.ts'
 import type { ResponsesTranslationInput } from './translation-responses.ts'
@@ -137,12 +137,14 @@ async function meteredRelay(call: MeteredCall) {
   const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
   let pricing = call.pricings.get(entry.model.id)
   if (pricing === undefined) call.pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
-  const inputEstimate = estimateInputTokens(call.upstreamBody)
+  const canonical = plan?.request ?? decodeCallerRequest(operation, body as Record<string, unknown>)
+  const estimate = estimateInput(dependencies.tokenEstimator, canonical, estimateTarget(entry), call.upstreamBody)
+  const inputEstimate = estimate.tokens
   const outputTokensMax = outputLimitOf(operation, body) ?? entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens
   let hold: Hold
   try {
-    hold = await admission.reserveWithinSpend(reservationMicros(pricing, inputEstimate, outputTokensMax), () =>
-      reserveCredit(dependencies.ledger, { accountId: apiKey.accountId, requestId: context.requestId, pricing, inputTokens: inputEstimate, outputTokensMax }),
+    hold = await admission.reserveWithinSpend(reservationMicros(pricing, estimate.reservationTokens, outputTokensMax), () =>
+      reserveCredit(dependencies.ledger, { accountId: apiKey.accountId, requestId: context.requestId, pricing, inputTokens: estimate.reservationTokens, outputTokensMax }),
     )
   } catch (error) {
     // Refused before dispatch (spend cap, credit): the request consumed no rate either.
@@ -231,7 +233,7 @@ function translationFor(
     model: body.model,
     upstreamModel: entry.upstreamModel,
     outputTokensMaxDefault: entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens,
-    inputTokensEstimate: estimateInputTokens(bodyText),
+    estimateInputTokens: (canonical) => estimateInput(dependencies.tokenEstimator, canonical, estimateTarget(entry), bodyText).tokens,
     nowSeconds: Math.floor(dependencies.now() / 1000),
     keyId,
     thinkingVault: dependencies.thinkingVault,
@@ -244,6 +246,11 @@ function translationFor(
     `The model '${body.model}' is served in the ${dialectTitles[upstreamDialect]} dialect; translation from ${dialectTitles[callerDialect]} is not yet supported for this endpoint.`,
     { param: 'model' },
   )
+}
+
+/** What the input estimate needs to know of the upstream: its model id, and whether it tokenizes with o200k. */
+function estimateTarget(entry: CatalogEntry) {
+  return { upstreamModel: entry.upstreamModel, o200k: !entry.provider.dialects.includes('anthropic') }
 }
 
 /** Warnings as one header value: codes and messages, bounded so a long list cannot bloat the response. */

@@ -52,6 +52,7 @@ export function responsesToAnthropic(input: TranslationInput & { responses: Resp
     upstreamOperation: 'messages',
     upstreamDialect: 'anthropic',
     body: JSON.stringify(encoded.body),
+    request: { ...decoded.request, messages },
     outputLimitField: 'max_tokens',
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {

@@ -1,4 +1,4 @@
-import type { CanonicalResponse, Warning } from '../core/canonical.ts'
+import type { CanonicalRequest, CanonicalResponse, Warning } from '../core/canonical.ts'
 import type { DialectName, Operation } from '../core/dialect.ts'
 import { fail } from '../core/error.ts'
 import { randomBase62 } from '../core/ids.ts'
@@ -28,6 +28,8 @@ export type TranslationPlan = {
   upstreamDialect: DialectName
   /** The body for the upstream, in its dialect. */
   body: string
+  /** The request in canonical form, as it goes upstream: what the input estimate counts. */
+  request: CanonicalRequest
   /** The upstream field that holds the output limit, for lowering it when credit is short. */
   outputLimitField: string
   warnings: Warning[]
@@ -42,7 +44,8 @@ export type TranslationInput = {
   model: string
   upstreamModel: string
   outputTokensMaxDefault: number
-  inputTokensEstimate: number
+  /** The input estimate of a canonical request (`message_start.usage.input_tokens` on translated Anthropic streams). */
+  estimateInputTokens: (request: CanonicalRequest) => number
   nowSeconds: number
   /** The caller's API key id: vaulted thinking is only ever given back to the key it was written for. */
   keyId: string
@@ -71,10 +74,12 @@ function anthropicToChat(input: TranslationInput): TranslationPlan {
   if ('error' in encoded) return fail('caller_invalid_request', `${encoded.error.param}: ${encoded.error.message}`, { param: encoded.error.param })
   const toolNames = encoded.toolNames
   const id = `msg_01${randomBase62(22)}`
+  const inputTokensEstimate = input.estimateInputTokens(decoded.request)
   return {
     upstreamOperation: 'chat-completions',
     upstreamDialect: 'openai-chat',
     body: JSON.stringify(encoded.body),
+    request: decoded.request,
     outputLimitField: 'max_completion_tokens',
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {
@@ -85,7 +90,7 @@ function anthropicToChat(input: TranslationInput): TranslationPlan {
     createTranslator: () =>
       frameTranslator(
         decodeChatStream,
-        encodeAnthropicStream({ id, model: input.model, inputTokensEstimate: input.inputTokensEstimate }),
+        encodeAnthropicStream({ id, model: input.model, inputTokensEstimate }),
         toolNames,
         (event) => (event.type === 'reasoning-end' && event.signature === undefined ? { ...event, signature: chatReasoningSignature } : event),
       ),
@@ -109,6 +114,7 @@ function chatToAnthropic(input: TranslationInput): TranslationPlan {
     upstreamOperation: 'messages',
     upstreamDialect: 'anthropic',
     body: JSON.stringify(encoded.body),
+    request: { ...decoded.request, messages },
     outputLimitField: 'max_tokens',
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {

@@ -21,7 +21,7 @@ import { createCountCache } from '../routes/count-cache.ts'
 import { createResponseState } from '../routes/response-state.ts'
 import { createResponseStore } from '../ledger/response-store.ts'
 import { createThinkingVault } from '../translate/thinking-vault.ts'
-import { createTokenEstimator } from '../translate/token-estimator.ts'
+import { createTokenEstimator, type TokenEstimator } from '../translate/token-estimator.ts'
 import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
 import { parseJsonBody, readBodyText } from './body.ts'
 import { errorResponse, toGatewayError } from './error-handler.ts'
@@ -43,6 +43,8 @@ export type AppDependencies = {
   now: () => number
   logger: Logger
   lifecycle: Lifecycle
+  /** The input-token estimator; by default a fresh one whose encoding loads on first use. */
+  tokenEstimator?: TokenEstimator
 }
 
 /** The composed gateway: the Elysia app, its per-request contexts (for the serving loop's log line) and key cache. */
@@ -77,7 +79,7 @@ export function createApp(dependencies: AppDependencies): Gateway {
       ttlMs: dependencies.config.limits.thinkingVaultTtlMs,
       now: dependencies.now,
     }),
-    tokenEstimator: createTokenEstimator(),
+    tokenEstimator: dependencies.tokenEstimator ?? createTokenEstimator(),
     countCache: createCountCache({ entriesMax: dependencies.config.limits.countCacheEntriesMax, ttlMs: dependencies.config.limits.countCacheTtlMs, now: dependencies.now }),
     responseState: createResponseState(
       createResponseStore(dependencies.ledgerConnection.client, {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseUsdToMicros } from '../../src/core/money.ts'
 import { exactPricing, reservationMicros } from '../../src/ledger/pricing.ts'
-import { estimateInputTokens } from '../../src/translate/estimate-input.ts'
+import { inputEstimateOf } from '../support/billing.ts'
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { spawnServe } from '../support/serve-process.ts'
@@ -46,18 +46,35 @@ async function startServer(configPath: string): Promise<string> {
 test('200 simultaneous requests across two processes: exactly the affordable ten are served and billed', async () => {
   const configPath = join(directory, 'config.json')
   const config = {
-    providers: [{ id: 'anthropic', type: 'anthropic', baseUrl: upstream.url, apiKey: upstream.anthropicKey }],
-    models: [{ id: 'claude-sonnet-4-6', provider: 'anthropic', pricing }],
+    providers: [
+      { id: 'anthropic', type: 'anthropic', baseUrl: upstream.url, apiKey: upstream.anthropicKey },
+      { id: 'openai', type: 'openai', baseUrl: upstream.url, apiKey: upstream.openaiKey },
+    ],
+    models: [
+      { id: 'claude-sonnet-4-6', provider: 'anthropic', pricing },
+      { id: 'gpt-5-mini', provider: 'openai', pricing },
+    ],
   }
   writeFileSync(configPath, JSON.stringify(config))
   // A prompt and limit the recorded answer's usage fits in (2,091 prompt tokens, 19 output), as a real upstream's would.
   const prompt = 'Hello, please answer briefly. '.repeat(300)
   const body = JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: prompt }] })
-  const holdMicros = reservationMicros(exactPricing(pricing), estimateInputTokens(body), 64)
+  // Both gateways are warmed up below (their tokenizer loaded), so every hold is the tokenizer estimate's.
+  const { reservationTokens } = await inputEstimateOf('messages', body, { upstreamModel: 'claude-sonnet-4-6', o200k: false })
+  const holdMicros = reservationMicros(exactPricing(pricing), reservationTokens, 64)
   const creditMicros = holdMicros * affordableHolds
   const credit = `${Math.floor(creditMicros / 1e6)}.${String(creditMicros % 1e6).padStart(6, '0')}`
   const key = anvat(['keys', 'create', '--name', 'shared', '--credit', credit, '--db', databasePath]).trimEnd().split('\n').at(-1)!
   const urls = [await startServer(configPath), await startServer(configPath)]
+  // A GPT model's count_tokens waits for the tokenizer: after it, no hold can change size mid-burst.
+  for (const url of urls) {
+    const warmUp = await fetch(`${url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': key },
+      body: JSON.stringify({ model: 'gpt-5-mini', messages: [{ role: 'user', content: 'warm up' }] }),
+    })
+    expect(warmUp.headers.get('x-anvat-token-count')).toBe('estimate')
+  }
 
   // Each upstream answer takes 3 s, so every hold is taken before the first is released.
   const answer = await readFixture('upstream/anthropic/text.response.json')

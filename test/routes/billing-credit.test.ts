@@ -9,11 +9,15 @@
  * ⌊(C − 3.75·E) / 15⌋ tokens.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { estimateInputTokens } from '../../src/translate/estimate-input.ts'
-import { balanceMicros, costMicrosOf, holdMicros, requestIdOf } from '../support/billing.ts'
+import { balanceMicros, costMicrosOf, holdMicros, inputEstimateOf, requestIdOf } from '../support/billing.ts'
 import { jsonReply, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { createTestGateway, type TestGateway } from '../support/gateway.ts'
+import type { Operation } from '../../src/core/dialect.ts'
+
+const claudeTarget = { upstreamModel: 'claude-sonnet-4-6', o200k: false }
+const gptTarget = { upstreamModel: 'gpt-5-mini', o200k: true }
+const operationOf: Record<string, Operation> = { '/v1/messages': 'messages', '/v1/chat/completions': 'chat-completions', '/v1/responses': 'responses' }
 
 let upstream: FakeUpstream
 beforeAll(async () => {
@@ -83,7 +87,8 @@ describe('402 when the balance cannot pay for the input and 16 output tokens', (
 
   test('the edge: exactly the input and 16 tokens is served with the limit lowered to 16; one µ$ less is refused', async () => {
     const body = JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 4096, messages: [{ role: 'user', content: 'Hi' }] })
-    const edgeMicros = Math.ceil((estimateInputTokens(body) * 3_750_000 + 16 * 15_000_000) / 1_000_000)
+    const { reservationTokens } = await inputEstimateOf('messages', body, claudeTarget)
+    const edgeMicros = Math.ceil((reservationTokens * 3_750_000 + 16 * 15_000_000) / 1_000_000)
     await withCredit(edgeMicros, async (gateway) => {
       upstream.enqueue(jsonReply(answerWithUsage({ input_tokens: 10, output_tokens: 2 })))
       const response = await post(gateway, '/v1/messages', body)
@@ -139,7 +144,8 @@ describe('an output limit the credit cannot cover is lowered in the upstream bod
   ]
   test.each(cases)('$name', async ({ path, body, lowered, answer, costMicros }) => {
     await withCredit(creditMicros, async (gateway) => {
-      const tokens = affordableOutputTokens(creditMicros, estimateInputTokens(body))
+      const { reservationTokens } = await inputEstimateOf(operationOf[path]!, body, path === '/v1/messages' ? claudeTarget : gptTarget)
+      const tokens = affordableOutputTokens(creditMicros, reservationTokens)
       expect(tokens).toBeGreaterThanOrEqual(16)
       upstream.enqueue(jsonReply(await readFixture(answer)))
       const response = await post(gateway, path, body)
@@ -170,7 +176,8 @@ describe('many requests racing on one key', () => {
   test('200 at once on credit for ~10 holds: holds never exceed the credit, the rest get 402, and the balance drops by exactly the reported costs', async () => {
     const requestsTotal = 200
     const body = JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] })
-    const holdEachMicros = Math.ceil((estimateInputTokens(body) * 3_750_000 + 64 * 15_000_000) / 1_000_000)
+    const { reservationTokens } = await inputEstimateOf('messages', body, claudeTarget)
+    const holdEachMicros = Math.ceil((reservationTokens * 3_750_000 + 64 * 15_000_000) / 1_000_000)
     // Ten full holds, and a remainder too small for the input and 16 tokens, so exactly ten can be served.
     const creditMicros = holdEachMicros * 10 + holdEachMicros / 4
     const cheapAnswer = answerWithUsage({ input_tokens: 20, output_tokens: 7 })

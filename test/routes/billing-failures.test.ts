@@ -5,8 +5,7 @@
  * fate and the usage record. Prices are the test catalog's: input 3, output 15, cache read 0.3 µ$ per token.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { estimateInputTokens } from '../../src/translate/estimate-input.ts'
-import { balanceMicros, costMicrosOf, entriesOf, eventually, holdMicros, isHeld, requestIdOf, usageRecordOf } from '../support/billing.ts'
+import { balanceMicros, costMicrosOf, entriesOf, eventually, holdMicros, inputEstimateOf, isHeld, requestIdOf, usageRecordOf } from '../support/billing.ts'
 import { jsonReply, sseReply, type FakeReply } from '../support/fake-upstream.ts'
 import { readFixture } from '../support/fixtures.ts'
 import { createUnreachableGateway, useRouteGateway, type TestGateway } from '../support/gateway.ts'
@@ -182,10 +181,11 @@ describe('streams cut after content: billed for what was produced, partial, with
     const body = chatBody({ stream: true })
     routeGateway.upstream.enqueue(sseReply(await readFixture('upstream/openai-chat/cut.stream.sse')))
     const response = await post(paths.chat, body)
-    const expectedMicros = estimateInputTokens(body) * 3 + 8 * 15
+    const { tokens: inputTokens } = await inputEstimateOf('chat-completions', body, { upstreamModel: 'gpt-5-mini', o200k: true })
+    const expectedMicros = inputTokens * 3 + 8 * 15
     expect(costMicrosOf(splitCostTrailer(await response.text()).costUsd)).toBe(expectedMicros)
     await expectPartial(requestIdOf(response), before, expectedMicros, 'cut')
-    expect(await usageRecordOf(routeGateway.gateway, requestIdOf(response))).toMatchObject({ input_tokens: estimateInputTokens(body), output_tokens: 8, estimated: 1 })
+    expect(await usageRecordOf(routeGateway.gateway, requestIdOf(response))).toMatchObject({ input_tokens: inputTokens, output_tokens: 8, estimated: 1 })
   })
 
   test('a cut whose reported usage is worth more than the hold is charged the hold, no more', async () => {

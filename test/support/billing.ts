@@ -6,6 +6,9 @@
 import { expect } from 'bun:test'
 import { parseUsdToMicros } from '../../src/core/money.ts'
 import type { TestGateway } from './gateway.ts'
+import type { Operation } from '../../src/core/dialect.ts'
+import { decodeCallerRequest, estimateInput, type InputEstimate } from '../../src/routes/input-estimate.ts'
+import { sharedTokenEstimator } from './gateway.ts'
 
 /** The test catalog's prices in micro-USD per token (USD per million tokens): see `testModels()`. */
 export const testPriceMicros = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 } as const
@@ -105,4 +108,13 @@ export function requestIdOf(response: Response): string {
   const requestId = response.headers.get('request-id') ?? response.headers.get('x-request-id')
   expect(requestId).toMatch(/^req_/)
   return requestId!
+}
+
+/**
+ * The input estimate a warmed-up gateway makes for a same-dialect body (src/routes/input-estimate.ts): `tokens` for
+ * `message_start` and usage the upstream never reported, `reservationTokens` for the hold.
+ */
+export async function inputEstimateOf(operation: Operation, bodyText: string, target: { upstreamModel: string; o200k: boolean }): Promise<InputEstimate> {
+  const estimator = await sharedTokenEstimator()
+  return estimateInput(estimator, decodeCallerRequest(operation, JSON.parse(bodyText) as Record<string, unknown>), target, bodyText)
 }

@@ -13,6 +13,7 @@ import { createApp, type Gateway } from '../../src/server/app.ts'
 import { listen } from '../../src/server/listen.ts'
 import { createLogger } from '../../src/server/logger.ts'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts'
+import { createTokenEstimator, type TokenEstimator } from '../../src/translate/token-estimator.ts'
 
 const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
 
@@ -68,6 +69,23 @@ export type TestGatewayOptions = TestPlans & {
   databasePath?: string
   /** The gateway's and the ledger's clock (default `Date.now`), so limit windows can pass without sleeping. */
   now?: () => number
+  /** The input-token estimator (default: one shared by every test gateway, its encoding already loaded). */
+  tokenEstimator?: TokenEstimator
+}
+
+let loadedEstimator: Promise<TokenEstimator> | undefined
+
+/**
+ * One estimator for every test gateway in the run, loaded before the first request: holds and `message_start`
+ * estimates are then the tokenizer's from the first request on, as on a gateway that has warmed up, and never
+ * change under a test because the encoding finished loading in the middle of it.
+ */
+export function sharedTokenEstimator(): Promise<TokenEstimator> {
+  return (loadedEstimator ??= (async () => {
+    const estimator = createTokenEstimator()
+    await estimator.countRequest({ model: '', system: [], messages: [], tools: [], stream: false, vendor: {} })
+    return estimator
+  })())
 }
 
 /** The gateway without a port, for route tests: an in-memory ledger with a $10 key and a revoked one. */
@@ -91,6 +109,7 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     now,
     logger: createLogger('debug', (line) => logs.push(line), Date.now),
     lifecycle,
+    tokenEstimator: options.tokenEstimator ?? (await sharedTokenEstimator()),
   })
   const key = created.key
   return {
