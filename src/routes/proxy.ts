@@ -140,7 +140,7 @@ async function meteredRelay(call: MeteredCall) {
   const canonical = plan?.request ?? decodeCallerRequest(operation, body as Record<string, unknown>)
   const estimate = estimateInput(dependencies.tokenEstimator, canonical, estimateTarget(entry), call.upstreamBody)
   const inputEstimate = estimate.tokens
-  const outputTokensMax = outputLimitOf(operation, body) ?? entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens
+  const outputTokensMax = (plan === undefined ? outputLimitOf(operation, body) : plan.outputTokensMax) ?? entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens
   let hold: Hold
   try {
     hold = await admission.reserveWithinSpend(reservationMicros(pricing, estimate.reservationTokens, outputTokensMax), () =>

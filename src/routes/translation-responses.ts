@@ -11,7 +11,7 @@ import { createStreamAccumulator } from '../translate/accumulate.ts'
 import { frameTranslator } from '../translate/frame-translator.ts'
 import { restoreThinking, vaultedTurnOf } from '../translate/thinking-vault.ts'
 import type { ResponseState } from './response-state.ts'
-import type { TranslationInput, TranslationPlan } from './translation.ts'
+import { outputLimitIn, type TranslationInput, type TranslationPlan } from './translation.ts'
 
 /** What a Responses call adds to a translation: its input with references resolved, and where state is kept. */
 export type ResponsesTranslationInput = { expandedInput: Array<Record<string, unknown>>; responseState: ResponseState }
@@ -28,6 +28,10 @@ export function responsesToAnthropic(input: TranslationInput & { responses: Resp
   if ('error' in decoded) {
     const notFound = decoded.error.message.startsWith('Item with id')
     return fail(notFound ? 'caller_not_found' : 'caller_invalid_request', decoded.error.message, { param: decoded.error.param })
+  }
+  if (decoded.request.messages.length === 0) {
+    // Anthropic needs at least one message; OpenAI would answer this too, without calling a model.
+    return fail('caller_invalid_request', 'input: the request has no user or assistant content to answer.', { param: 'input' })
   }
   const { keyId, thinkingVault } = input
   const messages = restoreThinking(decoded.request.messages, (toolCallIds) => thinkingVault.recall(keyId, toolCallIds))
@@ -54,6 +58,7 @@ export function responsesToAnthropic(input: TranslationInput & { responses: Resp
     body: JSON.stringify(encoded.body),
     request: { ...decoded.request, messages },
     outputLimitField: 'max_tokens',
+    outputTokensMax: outputLimitIn(encoded.body, 'max_tokens'),
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {
       const { response } = decodeAnthropicResponse(JSON.parse(bodyText))

@@ -32,6 +32,8 @@ export type TranslationPlan = {
   request: CanonicalRequest
   /** The upstream field that holds the output limit, for lowering it when credit is short. */
   outputLimitField: string
+  /** The output limit the upstream body carries (a thinking budget may have raised the caller's), for the hold. */
+  outputTokensMax: number | undefined
   warnings: Warning[]
   translateWhole: (bodyText: string) => string
   createTranslator: () => FrameTranslator
@@ -81,6 +83,7 @@ function anthropicToChat(input: TranslationInput): TranslationPlan {
     body: JSON.stringify(encoded.body),
     request: decoded.request,
     outputLimitField: 'max_completion_tokens',
+    outputTokensMax: outputLimitIn(encoded.body, 'max_completion_tokens'),
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {
       const response = restoreToolNames(decodeChatResponse(JSON.parse(bodyText)), toolNames)
@@ -116,6 +119,7 @@ function chatToAnthropic(input: TranslationInput): TranslationPlan {
     body: JSON.stringify(encoded.body),
     request: { ...decoded.request, messages },
     outputLimitField: 'max_tokens',
+    outputTokensMax: outputLimitIn(encoded.body, 'max_tokens'),
     warnings: [...decoded.warnings, ...encoded.warnings],
     translateWhole: (bodyText) => {
       const { response } = decodeAnthropicResponse(JSON.parse(bodyText))
@@ -144,4 +148,10 @@ function restoreToolNames(response: CanonicalResponse, toolNames: ToolNameMap): 
     ...response,
     content: response.content.map((part) => (part.type === 'tool-call' ? { ...part, name: originalToolName(toolNames, part.name) } : part)),
   }
+}
+
+/** An encoded body's output limit, when it sets one. */
+export function outputLimitIn(body: Record<string, unknown>, field: string): number | undefined {
+  const value = body[field]
+  return typeof value === 'number' ? value : undefined
 }

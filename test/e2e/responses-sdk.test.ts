@@ -192,3 +192,81 @@ describe('OpenAI SDK responses → Claude model', () => {
     expect(Number(costUsd)).toBeGreaterThan(0)
   })
 })
+
+describe('Codex-shaped traffic', () => {
+  const patch = '*** Begin Patch\n*** Add File: hello.txt\n+hello "world"\n*** End Patch\n'
+  const claudeCallsApplyPatch = [
+    ['message_start', { type: 'message_start', message: { id: 'msg_01Codex', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 900, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 } } }],
+    ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Creating the file.' } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+    ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_01Patch', name: 'apply_patch', input: {} } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ input: patch }).slice(0, 20) } }],
+    ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ input: patch }).slice(20) } }],
+    ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+    ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 60 } }],
+    ['message_stop', { type: 'message_stop' }],
+  ]
+    .map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    .join('')
+  const codexBody = {
+    model: 'claude-sonnet-4-6',
+    instructions: 'You are a coding agent running in a terminal.',
+    input: [
+      { type: 'message', role: 'developer', content: [{ type: 'input_text', text: '<environment_context><cwd>/repo</cwd></environment_context>' }] },
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Create hello.txt' }] },
+    ],
+    tools: [
+      { type: 'function', name: 'shell', description: 'Runs a shell command', strict: false, parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } }, required: ['command'], additionalProperties: false } },
+      { type: 'custom', name: 'apply_patch', description: 'Edit files with a patch', format: { type: 'grammar', syntax: 'lark', definition: 'start: begin_patch hunk+ end_patch' } },
+    ],
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    reasoning: { effort: 'medium', summary: 'auto' },
+    store: false,
+    stream: true,
+    include: ['reasoning.encrypted_content'],
+    prompt_cache_key: '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+  }
+
+  test('a custom apply_patch call comes back as custom_tool_call with the patch text, and its output goes back as a tool_result', async () => {
+    setup.upstream.enqueue(sseReply(claudeCallsApplyPatch, { chunkSizeBytes: 13 }))
+    const response = await fetch(`${setup.gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${setup.gateway.key}`, 'content-type': 'application/json', 'openai-beta': 'responses=experimental', originator: 'codex_cli_rs' },
+      body: JSON.stringify(codexBody),
+    })
+    expect(response.status).toBe(200)
+    const first = sentBody(0)
+    expect(first.system).toEqual([
+      { type: 'text', text: 'You are a coding agent running in a terminal.' },
+      { type: 'text', text: '<environment_context><cwd>/repo</cwd></environment_context>' },
+    ])
+    expect(first.tools.map((tool: { name: string }) => tool.name)).toEqual(['shell', 'apply_patch'])
+    expect(first.tools[1].input_schema).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] })
+    expect(first.tool_choice).toMatchObject({ type: 'auto', disable_parallel_tool_use: true })
+
+    const events = splitCostTrailer(await response.text())
+      .relayed.split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)))
+    const done = events.filter((event) => event.type === 'response.output_item.done').map((event) => event.item)
+    expect(done.map((item) => item.type)).toEqual(['message', 'custom_tool_call'])
+    expect(done[1]).toMatchObject({ call_id: 'toolu_01Patch', name: 'apply_patch', input: patch })
+    expect(events.at(-1).type).toBe('response.completed')
+
+    setup.upstream.enqueue(jsonReply(await readFixture('upstream/anthropic/text.response.json')))
+    const second = await openai().responses.create({
+      ...(codexBody as object),
+      stream: false,
+      input: [...codexBody.input, ...done, { type: 'custom_tool_call_output', call_id: 'toolu_01Patch', output: 'Success. Updated the following files:\nA hello.txt' }],
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+    expect(second.status).toBe('completed')
+    const messages = sentBody(1).messages
+    expect(messages[1].content).toEqual([
+      { type: 'text', text: 'Creating the file.' },
+      { type: 'tool_use', id: 'toolu_01Patch', name: 'apply_patch', input: { input: patch } },
+    ])
+    expect(messages[2].content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_01Patch' })
+  })
+})
