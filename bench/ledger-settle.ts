@@ -55,6 +55,8 @@ function record(accountId: string, requestId: string) {
     keyId: 'key_bench',
     accountId,
     model: 'bench-model',
+    requestedModel: 'bench-model',
+    attempts: 1,
     provider: 'bench',
     dialectIn: 'anthropic',
     dialectOut: 'anthropic',

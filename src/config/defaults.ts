@@ -1,4 +1,4 @@
-import type { ModelConfig, ProviderConfig } from './schema.ts'
+import type { MockProviderConfig, ModelConfig, ProviderConfig } from './schema.ts'
 
 /*
  * The catalog used when no config file is given: each vendor whose key is in the environment, with its current
@@ -11,7 +11,7 @@ import type { ModelConfig, ProviderConfig } from './schema.ts'
 export const mockProviderId = 'mock'
 export const mockModelId = 'anvat-echo'
 
-export const mockProvider: ProviderConfig = { id: mockProviderId, type: 'mock' }
+export const mockProvider: MockProviderConfig = { id: mockProviderId, type: 'mock' }
 
 export const mockModel: ModelConfig = {
   id: mockModelId,

@@ -1,4 +1,5 @@
 import { Value, type ValueError } from '@sinclair/typebox/value'
+import type { UpstreamTimeouts } from '../core/provider.ts'
 import { environmentCatalog, mockModel, mockProvider } from './defaults.ts'
 import {
   ConfigFile,
@@ -6,7 +7,10 @@ import {
   HttpProviderConfig,
   MockProviderConfig,
   type Config,
+  type Limits,
   type ProviderConfig,
+  type ResolvedHttpProviderConfig,
+  type ResolvedProviderConfig,
 } from './schema.ts'
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
@@ -15,8 +19,8 @@ type Environment = Readonly<Record<string, string | undefined>>
 
 /**
  * Validates a config file's text (or, with none, builds the embedded default from the environment), resolves
- * `env:NAME` secrets, applies default limits, adds the built-in mock, and freezes the result. Every error names the
- * field it is about, as `models[2].pricing.input: …`.
+ * `env:NAME` secrets (each key of a pool), applies default limits and timeouts, adds the built-in mock, and freezes
+ * the result. Every error names the field it is about, as `models[2].pricing.input: …`.
  */
 export function loadConfig(text: string | undefined, env: Environment): ConfigResult {
   let raw: unknown
@@ -32,24 +36,28 @@ export function loadConfig(text: string | undefined, env: Environment): ConfigRe
   if (errors.length > 0) return { ok: false, errors }
   const file = raw as ConfigFile
 
-  const providers: ProviderConfig[] = []
+  const limits: Limits = { ...defaultLimits, ...file.limits }
+  if (limits.retryDelayMaxMs < limits.retryBaseDelayMs) {
+    errors.push(`limits.retryDelayMaxMs: must be at least limits.retryBaseDelayMs (${limits.retryBaseDelayMs})`)
+  }
+  const providers: ResolvedProviderConfig[] = []
   file.providers.forEach((provider, index) => {
     const path = `/providers/${index}`
     const schema = provider.type === 'mock' ? MockProviderConfig : HttpProviderConfig
     const providerErrors = schemaErrors(schema, provider, path)
     if (providerErrors.length > 0) return errors.push(...providerErrors)
-    const resolved = resolveSecret(provider as ProviderConfig, env, path)
-    if (typeof resolved === 'string') return errors.push(resolved)
+    const resolved = resolveProvider(provider as ProviderConfig, env, path, limits)
+    if (Array.isArray(resolved)) return errors.push(...resolved)
     providers.push(resolved)
   })
   errors.push(...referenceErrors(file))
   if (errors.length > 0) return { ok: false, errors }
 
   const models = [...file.models]
-  if (!providers.some((provider) => provider.id === mockProvider.id)) providers.push(mockProvider)
+  if (!providers.some((provider) => provider.id === mockProvider.id)) providers.push({ ...mockProvider, timeouts: defaultTimeouts(limits) })
   if (!models.some((model) => model.id === mockModel.id)) models.push(mockModel)
   const defaultPlan = file.defaultPlan === undefined ? undefined : file.plans?.find((plan) => plan.id === file.defaultPlan)
-  const config: Config = { providers, models, defaultPlan, limits: { ...defaultLimits, ...file.limits } }
+  const config: Config = { providers, models, defaultPlan, limits }
   return { ok: true, config: deepFreeze(config) }
 }
 
@@ -71,14 +79,45 @@ export function fieldName(pointer: string): string {
     .reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name === '' ? part : `${name}.${part}`), '')
 }
 
-function resolveSecret(provider: ProviderConfig, env: Environment, path: string): ProviderConfig | string {
-  if (provider.type === 'mock' || !provider.apiKey.startsWith('env:')) return provider
-  const name = provider.apiKey.slice('env:'.length)
-  const value = env[name]
-  if (value === undefined || value === '') {
-    return `${fieldName(`${path}/apiKey`)}: environment variable ${name} is not set`
+/** Every stage's timeout as the limits set it, for providers that name none of their own. */
+function defaultTimeouts(limits: Limits): UpstreamTimeouts {
+  return { connectMs: limits.connectTimeoutMs, firstByteMs: limits.firstByteTimeoutMs, idleMs: limits.streamIdleTimeoutMs }
+}
+
+/** Reads a provider's keys, folds `apiKey` into `apiKeys`, and sets each timeout it leaves out; or says what is wrong. */
+function resolveProvider(provider: ProviderConfig, env: Environment, path: string, limits: Limits): ResolvedProviderConfig | string[] {
+  if (provider.type === 'mock') return { ...provider, timeouts: defaultTimeouts(limits) }
+  const { apiKey, apiKeys, timeouts, ...rest } = provider
+  if ((apiKey === undefined) === (apiKeys === undefined)) {
+    const problem = apiKey === undefined ? 'set apiKey (one key) or apiKeys (a pool of keys)' : 'set apiKey or apiKeys, not both'
+    return [`${fieldName(`${path}/apiKeys`)}: ${problem}`]
   }
-  return { ...provider, apiKey: value }
+  const sources =
+    apiKey !== undefined
+      ? [{ text: apiKey, pointer: `${path}/apiKey` }]
+      : (apiKeys ?? []).map((text, index) => ({ text, pointer: `${path}/apiKeys/${index}` }))
+  const errors: string[] = []
+  const resolvedKeys: string[] = []
+  for (const source of sources) {
+    const secret = resolveSecret(source.text, env)
+    if (secret.ok) {
+      const earlier = resolvedKeys.indexOf(secret.value)
+      // A key listed twice would be used twice as often and rest as one; the message names the entries, never the key.
+      if (earlier !== -1) errors.push(`${fieldName(source.pointer)}: the same key as apiKeys[${earlier}]`)
+      resolvedKeys.push(secret.value)
+    } else errors.push(`${fieldName(source.pointer)}: environment variable ${secret.name} is not set`)
+  }
+  if (errors.length > 0) return errors
+  const resolved: ResolvedHttpProviderConfig = { ...rest, apiKeys: resolvedKeys, timeouts: { ...defaultTimeouts(limits), ...timeouts } }
+  return resolved
+}
+
+/** A secret as written, or the value of the environment variable `env:NAME` names. */
+function resolveSecret(text: string, env: Environment): { ok: true; value: string } | { ok: false; name: string } {
+  if (!text.startsWith('env:')) return { ok: true, value: text }
+  const name = text.slice('env:'.length)
+  const value = env[name]
+  return value === undefined || value === '' ? { ok: false, name } : { ok: true, value }
 }
 
 function referenceErrors(file: ConfigFile): string[] {
@@ -97,6 +136,7 @@ function referenceErrors(file: ConfigFile): string[] {
       errors.push(`models[${index}].provider: no provider with id "${model.provider}"`)
     }
   })
+  errors.push(...fallbackErrors(file, modelIds))
   const planIds = new Set<string>()
   file.plans?.forEach((plan, index) => {
     if (planIds.has(plan.id)) errors.push(`plans[${index}].id: duplicate plan id "${plan.id}"`)
@@ -105,6 +145,22 @@ function referenceErrors(file: ConfigFile): string[] {
   if (file.defaultPlan !== undefined && !planIds.has(file.defaultPlan)) {
     errors.push(`defaultPlan: no plan with id "${file.defaultPlan}"`)
   }
+  return errors
+}
+
+/** Each fallback names another model of the catalog (the built-in mock included), once. */
+function fallbackErrors(file: ConfigFile, modelIds: ReadonlySet<string>): string[] {
+  const errors: string[] = []
+  file.models.forEach((model, modelIndex) => {
+    const listed = new Set<string>()
+    model.fallbacks?.forEach((fallbackId, fallbackIndex) => {
+      const field = `models[${modelIndex}].fallbacks[${fallbackIndex}]`
+      if (fallbackId === model.id) errors.push(`${field}: a model cannot fall back to itself`)
+      else if (!modelIds.has(fallbackId) && fallbackId !== mockModel.id) errors.push(`${field}: no model with id "${fallbackId}"`)
+      else if (listed.has(fallbackId)) errors.push(`${field}: "${fallbackId}" is listed twice`)
+      listed.add(fallbackId)
+    })
+  })
   return errors
 }
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import type { UpstreamTimeouts } from '../core/provider.ts'
 
 /*
  * The configuration file's schema. Field names are part of the product's interface (README "Config reference").
@@ -13,6 +14,19 @@ const usdPerMillionTokens = Type.Number({ minimum: 0, maximum: 1_000_000 })
 /** A provider's shape is chosen by its `type`, checked once the type is known. */
 export const ProviderHeader = Type.Object({ id: identifier, type: Type.Union([Type.Literal('anthropic'), Type.Literal('openai'), Type.Literal('mock')]) }, { additionalProperties: true })
 
+const secret = Type.String({ minLength: 1 })
+
+/** One provider's own timeouts, each overriding the limit of the same stage (`limits.connectTimeoutMs`, …). */
+export const ProviderTimeoutsConfig = Type.Object(
+  {
+    connectMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    firstByteMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+    idleMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+  },
+  closed,
+)
+
+/** An HTTP upstream. Exactly one of `apiKey` and `apiKeys` is given (load.ts checks, as JSON Schema cannot say it plainly). */
 export const HttpProviderConfig = Type.Object(
   {
     id: identifier,
@@ -20,7 +34,10 @@ export const HttpProviderConfig = Type.Object(
     /** Follows each SDK's convention: OpenAI's includes `/v1`, Anthropic's does not. */
     baseUrl: httpUrl,
     /** The key itself, or `env:NAME` to read it from the environment. */
-    apiKey: Type.String({ minLength: 1 }),
+    apiKey: Type.Optional(secret),
+    /** A pool of keys, each as `apiKey`, used in turn; a refused or rate-limited key rests while the others serve. */
+    apiKeys: Type.Optional(Type.Array(secret, { minItems: 1, maxItems: 64 })),
+    timeouts: Type.Optional(ProviderTimeoutsConfig),
   },
   closed,
 )
@@ -29,7 +46,20 @@ export type HttpProviderConfig = Static<typeof HttpProviderConfig>
 export const MockProviderConfig = Type.Object({ id: identifier, type: Type.Literal('mock') }, closed)
 export type MockProviderConfig = Static<typeof MockProviderConfig>
 
+/** A provider as the config file gives it. */
 export type ProviderConfig = HttpProviderConfig | MockProviderConfig
+
+/** An HTTP provider after loading: every key read from the environment (`apiKey` folded in), every timeout set. */
+export type ResolvedHttpProviderConfig = Omit<HttpProviderConfig, 'apiKey' | 'apiKeys' | 'timeouts'> & {
+  apiKeys: readonly string[]
+  timeouts: UpstreamTimeouts
+}
+
+/** The mock after loading: it has no key, and the default timeouts. */
+export type ResolvedMockProviderConfig = MockProviderConfig & { timeouts: UpstreamTimeouts }
+
+/** A provider as the gateway runs it. */
+export type ResolvedProviderConfig = ResolvedHttpProviderConfig | ResolvedMockProviderConfig
 
 export const Pricing = Type.Object(
   {
@@ -55,6 +85,8 @@ export const ModelConfig = Type.Object(
     /** Most output tokens the model writes; reserved for requests that set no limit of their own. */
     maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
     pricing: Pricing,
+    /** Models tried in order when this one fails before its first byte (any provider and dialect); not followed further. */
+    fallbacks: Type.Optional(Type.Array(identifier, { maxItems: 8 })),
   },
   closed,
 )
@@ -83,6 +115,16 @@ export const LimitsConfig = Type.Object(
     responseStoreKeyBytesMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 * 1024 })),
     countCacheEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     countCacheTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    retryAttemptsMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+    retryBaseDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+    retryDelayMaxMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    retryDeadlineMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+    retryAfterMaxMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    keyCooldownMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+    keyRateLimitCooldownMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+    keyRateLimitStrikes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    firstByteTimeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
   },
   closed,
 )
@@ -148,6 +190,26 @@ export type Limits = {
   countCacheEntriesMax: number
   /** How long a count_tokens answer is reused, ms; 0 keeps none. */
   countCacheTtlMs: number
+  /** Attempts per model, the first included; 1 turns retries off. */
+  retryAttemptsMax: number
+  /** The first retry's backoff, ms; each later one doubles it (with jitter) up to `retryDelayMaxMs`. */
+  retryBaseDelayMs: number
+  /** The longest backoff between two attempts, ms. */
+  retryDelayMaxMs: number
+  /** All attempts and fallbacks together, ms, until the first byte reaches the caller; then the answer is the last error. */
+  retryDeadlineMs: number
+  /** The longest upstream `retry-after` waited out, ms; a longer one moves on to the next key or fallback, or gives up. */
+  retryAfterMaxMs: number
+  /** How long a key the upstream refused (401/403) rests, ms. */
+  keyCooldownMs: number
+  /** How long a key rests after `keyRateLimitStrikes` consecutive 429s, ms, or the upstream's retry-after if longer. */
+  keyRateLimitCooldownMs: number
+  /** Consecutive 429s on one key that make it rest; a success starts the count again. */
+  keyRateLimitStrikes: number
+  /** Default time to open a connection to an upstream, ms (a provider's `timeouts.connectMs` overrides it). */
+  connectTimeoutMs: number
+  /** Default time from sending a request to the upstream's response headers, ms (`timeouts.firstByteMs` overrides it). */
+  firstByteTimeoutMs: number
 }
 
 export const defaultLimits: Limits = {
@@ -174,11 +236,27 @@ export const defaultLimits: Limits = {
   countCacheEntriesMax: 10_000,
   /** A minute: long enough for a client's start-up burst, short enough that nothing stale lingers. */
   countCacheTtlMs: 60_000,
+  retryAttemptsMax: 3,
+  retryBaseDelayMs: 500,
+  retryDelayMaxMs: 8_000,
+  /** A minute: past it a caller's own client has usually given up, so retrying would pay for answers nobody reads. */
+  retryDeadlineMs: 60_000,
+  retryAfterMaxMs: 20_000,
+  /** Five minutes: long enough that a revoked key is not hammered, short enough that a restored one returns soon. */
+  keyCooldownMs: 300_000,
+  keyRateLimitCooldownMs: 30_000,
+  keyRateLimitStrikes: 3,
+  connectTimeoutMs: 10_000,
+  /**
+   * Ten minutes: a non-streaming answer from a reasoning model arrives whole, headers included, only once it is
+   * written, which can take minutes; a streamed one sends its headers at once, so this rarely bites there.
+   */
+  firstByteTimeoutMs: 600_000,
 }
 
 /** The validated, resolved configuration the gateway runs on: secrets read, defaults applied, frozen. */
 export type Config = {
-  providers: readonly ProviderConfig[]
+  providers: readonly ResolvedProviderConfig[]
   models: readonly ModelConfig[]
   /** The default plan's limits, or none. */
   defaultPlan: PlanConfig | undefined

@@ -10,6 +10,18 @@ export type UpstreamCall = {
   /** The caller's headers; a provider forwards only what its API defines, never the caller's credentials. */
   headers: Headers
   signal: AbortSignal
+  /** Which of the provider's keys (0 ≤ keyIndex < keyCount) authenticates this call; the caller's key pool chooses. */
+  keyIndex: number
+}
+
+/** How long an upstream may take at each stage before the gateway gives up on it. */
+export type UpstreamTimeouts = {
+  /** To open the connection (TCP and TLS). */
+  connectMs: number
+  /** From sending the request to the response headers; a slow reasoning model's whole answer comes inside it. */
+  firstByteMs: number
+  /** Silence allowed between two chunks of a streamed body. */
+  idleMs: number
 }
 
 /** A configured upstream: what it speaks, how to call it, and what must never leak from it. */
@@ -18,6 +30,11 @@ export type Provider = {
   /** Dialects it speaks natively: requests in these pass through untouched. */
   dialects: readonly DialectName[]
   send: (call: UpstreamCall) => Promise<Response>
-  /** Its credentials, to be scrubbed from anything relayed to a caller or a log. */
+  /** How many keys it holds; `UpstreamCall.keyIndex` is below this. At least 1. */
+  keyCount: number
+  timeouts: UpstreamTimeouts
+  /** `scheme://host[:port]` of an HTTP upstream, for the connect probe; absent for the built-in mock. */
+  origin?: string
+  /** Its credentials, every key of its pool, to be scrubbed from anything relayed to a caller or a log. */
   secrets: readonly string[]
 }

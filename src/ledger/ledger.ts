@@ -7,7 +7,12 @@ export type UsageRecordInput = {
   requestId: string
   keyId: string
   accountId: string
+  /** The model that answered (a fallback's, when the requested model failed); billed at its price. */
   model: string
+  /** The model the caller asked for. */
+  requestedModel: string
+  /** Upstream attempts made, across retries and fallbacks (0 when refused before dispatch). */
+  attempts: number
   provider: string
   dialectIn: string
   dialectOut: string
@@ -205,15 +210,17 @@ function usageRecordStatement(record: UsageRecordInput, settleId: string | null,
   // Parameters only, so the statement text is the same for every request and bun:sqlite prepares it once.
   const unbilled = settleId === null ? '0' : 'COALESCE((SELECT ? + amount_micros FROM ledger_entries WHERE id = ?), 0)'
   return {
-    sql: `INSERT INTO usage_records (request_id, key_id, account_id, model, provider, dialect_in, dialect_out, input_tokens,
-            cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_micros,
+    sql: `INSERT INTO usage_records (request_id, key_id, account_id, model, requested_model, attempts, provider, dialect_in, dialect_out,
+            input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_micros,
             unbilled_micros, status, outcome, estimated, partial, duration_ms, created_at_ms)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
     args: [
       record.requestId,
       record.keyId,
       record.accountId,
       record.model,
+      record.requestedModel,
+      record.attempts,
       record.provider,
       record.dialectIn,
       record.dialectOut,

@@ -2,6 +2,7 @@ import initial from '../../drizzle/0000_initial.sql' with { type: 'text' }
 import ledger from '../../drizzle/0001_ledger.sql' with { type: 'text' }
 import ledgerTriggers from '../../drizzle/0002_ledger_triggers.sql' with { type: 'text' }
 import storedResponses from '../../drizzle/0003_stored_responses.sql' with { type: 'text' }
+import usageAttempts from '../../drizzle/0004_usage_attempts.sql' with { type: 'text' }
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
 /**
@@ -13,6 +14,7 @@ export const migrations: ReadonlyArray<{ tag: string; sql: string }> = [
   { tag: '0001_ledger', sql: ledger },
   { tag: '0002_ledger_triggers', sql: ledgerTriggers },
   { tag: '0003_stored_responses', sql: storedResponses },
+  { tag: '0004_usage_attempts', sql: usageAttempts },
 ]
 
 const breakpoint = '--> statement-breakpoint'

@@ -12,6 +12,12 @@ const picoPerMicro = 1_000_000n
 /** A model's prices in pico-USD per token. */
 export type ExactPricing = { input: bigint; output: bigint; cacheWrite5m: bigint; cacheWrite1h: bigint; cacheRead: bigint }
 
+/** Each rate at its highest among `pricings`: a hold that must cover whichever of several models answers. */
+export function dearestPricing(pricings: readonly ExactPricing[]): ExactPricing {
+  const most = (rate: keyof ExactPricing) => pricings.reduce((highest, pricing) => (pricing[rate] > highest ? pricing[rate] : highest), 0n)
+  return { input: most('input'), output: most('output'), cacheWrite5m: most('cacheWrite5m'), cacheWrite1h: most('cacheWrite1h'), cacheRead: most('cacheRead') }
+}
+
 /** Converts configured prices once. Cache writes default to the input price, 1-hour writes to the 5-minute price. */
 export function exactPricing(pricing: Pricing): ExactPricing {
   const pico = (usdPerMillion: number) => BigInt(Math.round(usdPerMillion * 1_000_000))

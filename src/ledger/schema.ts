@@ -93,7 +93,12 @@ export const usageRecords = sqliteTable(
     requestId: text('request_id').primaryKey(),
     keyId: text('key_id').notNull(),
     accountId: text('account_id').notNull(),
+    /** The model that answered: a fallback's when the requested one failed. */
     model: text('model').notNull(),
+    /** The model the caller asked for (rows written before this column existed repeat `model`). */
+    requestedModel: text('requested_model').notNull().default(''),
+    /** Upstream attempts across retries and fallbacks; 0 when refused before any was made. */
+    attempts: integer('attempts').notNull().default(0),
     provider: text('provider').notNull(),
     dialectIn: text('dialect_in').notNull(),
     dialectOut: text('dialect_out').notNull(),

@@ -1,8 +1,8 @@
 import type { Operation } from '../core/dialect.ts'
 import { fail } from '../core/error.ts'
 import type { Provider } from '../core/provider.ts'
-import type { HttpProviderConfig } from '../config/schema.ts'
-import { forwardHeaders, trimBaseUrl } from './forward-headers.ts'
+import type { ResolvedHttpProviderConfig } from '../config/schema.ts'
+import { forwardHeaders, poolKey, trimBaseUrl } from './forward-headers.ts'
 
 const paths: Partial<Record<Operation, string>> = {
   messages: '/v1/messages',
@@ -17,17 +17,20 @@ export const anthropicVersion = '2023-06-01'
  * adds next) and the query string (`?beta=true`), and authenticates with `x-api-key`.
  * @see https://docs.anthropic.com/en/api/messages
  */
-export function createAnthropicProvider(config: HttpProviderConfig, fetchUpstream: typeof fetch): Provider {
+export function createAnthropicProvider(config: ResolvedHttpProviderConfig, fetchUpstream: typeof fetch): Provider {
   const baseUrl = trimBaseUrl(config.baseUrl)
   return {
+    origin: new URL(baseUrl).origin,
     id: config.id,
     dialects: ['anthropic'],
-    secrets: [config.apiKey],
+    keyCount: config.apiKeys.length,
+    timeouts: config.timeouts,
+    secrets: [...config.apiKeys],
     send: (call) => {
       const path = paths[call.operation]
       if (path === undefined) return fail('gateway_internal', `Provider ${config.id} cannot perform ${call.operation}.`)
       const headers = forwardHeaders(call.headers, keepHeader, {
-        'x-api-key': config.apiKey,
+        'x-api-key': poolKey(config.apiKeys, call.keyIndex, config.id),
         'content-type': 'application/json',
       })
       if (!headers.has('anthropic-version')) headers.set('anthropic-version', anthropicVersion)

@@ -1,8 +1,8 @@
 import type { Operation } from '../core/dialect.ts'
 import { fail } from '../core/error.ts'
 import type { Provider } from '../core/provider.ts'
-import type { HttpProviderConfig } from '../config/schema.ts'
-import { forwardHeaders, trimBaseUrl } from './forward-headers.ts'
+import type { ResolvedHttpProviderConfig } from '../config/schema.ts'
+import { forwardHeaders, poolKey, trimBaseUrl } from './forward-headers.ts'
 
 const paths: Partial<Record<Operation, string>> = {
   'chat-completions': '/chat/completions',
@@ -14,17 +14,20 @@ const paths: Partial<Record<Operation, string>> = {
  * token. `OpenAI-Organization` and `OpenAI-Project` describe the caller's own account, so they are not forwarded.
  * @see https://platform.openai.com/docs/api-reference
  */
-export function createOpenAIProvider(config: HttpProviderConfig, fetchUpstream: typeof fetch): Provider {
+export function createOpenAIProvider(config: ResolvedHttpProviderConfig, fetchUpstream: typeof fetch): Provider {
   const baseUrl = trimBaseUrl(config.baseUrl)
   return {
+    origin: new URL(baseUrl).origin,
     id: config.id,
     dialects: ['openai-chat', 'openai-responses'],
-    secrets: [config.apiKey],
+    keyCount: config.apiKeys.length,
+    timeouts: config.timeouts,
+    secrets: [...config.apiKeys],
     send: (call) => {
       const path = paths[call.operation]
       if (path === undefined) return fail('gateway_internal', `Provider ${config.id} cannot perform ${call.operation}.`)
       const headers = forwardHeaders(call.headers, keepHeader, {
-        authorization: `Bearer ${config.apiKey}`,
+        authorization: `Bearer ${poolKey(config.apiKeys, call.keyIndex, config.id)}`,
         'content-type': 'application/json',
       })
       return fetchUpstream(`${baseUrl}${path}`, { method: 'POST', headers, body: call.body, signal: call.signal })

@@ -9,6 +9,8 @@ export type CatalogEntry = { model: ModelConfig; provider: Provider; upstreamMod
 
 export type Catalog = {
   entries: readonly CatalogEntry[]
+  /** Every configured provider, once each (the key pools are built over these). */
+  providers: readonly Provider[]
   find: (modelId: string) => CatalogEntry | undefined
   /** Every provider credential, for scrubbing relayed text. */
   secrets: readonly string[]
@@ -35,5 +37,5 @@ export function createCatalog(config: Config, dependencies: { fetch: typeof fetc
   }))
   const byId = new Map(entries.map((entry) => [entry.model.id, entry]))
   const secrets = [...providers.values()].flatMap((provider) => provider.secrets).filter((secret) => secret.length >= 8)
-  return { entries, find: (modelId) => byId.get(modelId), secrets }
+  return { entries, providers: [...providers.values()], find: (modelId) => byId.get(modelId), secrets }
 }

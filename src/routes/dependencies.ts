@@ -1,4 +1,7 @@
 import type { Config } from '../config/schema.ts'
+import type { Provider } from '../core/provider.ts'
+import type { ConnectProbe } from '../providers/connect-probe.ts'
+import type { KeyPool } from '../providers/key-pool.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { LimiterStore } from '../limits/limiter-store.ts'
 import type { Catalog } from '../providers/registry.ts'
@@ -31,4 +34,14 @@ export type RouteDependencies = {
   /** Responses chains (`previous_response_id`) of translated models, kept in the ledger database per key. */
   responseState: ResponseState
   scrub: (text: string) => string
+  /** Each provider's key pool (per-process state): which key the next attempt uses, and which are resting. */
+  keyPoolOf: (provider: Pick<Provider, 'id'>) => KeyPool
+  /** Waits between retry attempts, or rejects as soon as the caller goes away. */
+  sleep: (milliseconds: number, signal: AbortSignal) => Promise<void>
+  /** Uniform in [0, 1): the jitter of retry backoff. */
+  random: () => number
+  /** The connect timeout's TCP probe, with its memory of hosts that answered. */
+  connectProbe: ConnectProbe
+  /** A cheap query against the ledger's database (`SELECT 1`) for /readyz; without it readiness is the lifecycle only. */
+  probeDatabase?: () => Promise<unknown>
 }

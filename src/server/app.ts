@@ -17,6 +17,8 @@ import { healthRoutes } from '../routes/health.ts'
 import { messagesRoutes } from '../routes/messages.ts'
 import { modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
+import { createConnectProbe } from '../providers/connect-probe.ts'
+import { createKeyPools } from '../providers/key-pool.ts'
 import { createCountCache } from '../routes/count-cache.ts'
 import { createResponseState } from '../routes/response-state.ts'
 import { createResponseStore } from '../ledger/response-store.ts'
@@ -45,6 +47,10 @@ export type AppDependencies = {
   lifecycle: Lifecycle
   /** The input-token estimator; by default a fresh one whose encoding loads on first use. */
   tokenEstimator?: TokenEstimator
+  /** Waits between retry attempts (default: a timer that the caller's going away cuts short). */
+  sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>
+  /** Retry jitter (default `Math.random`). */
+  random?: () => number
 }
 
 /** The composed gateway: the Elysia app, its per-request contexts (for the serving loop's log line) and key cache. */
@@ -65,6 +71,13 @@ export function createApp(dependencies: AppDependencies): Gateway {
   })
   const catalog = createCatalog(dependencies.config, dependencies)
   const secrets = catalog.secrets
+  const keyPools = createKeyPools(catalog.providers, {
+    now: dependencies.now,
+    limits: dependencies.config.limits,
+    // The key itself never reaches a log: its provider and its place in the pool say which one it is.
+    onCooldown: (event) =>
+      dependencies.logger.warn('upstream key cooling down', { provider: event.providerId, key: event.keyIndex, reason: event.reason, until_ms: event.untilMs }),
+  })
   const routeDependencies: RouteDependencies = {
     config: dependencies.config,
     catalog,
@@ -90,7 +103,12 @@ export function createApp(dependencies: AppDependencies): Gateway {
       }),
       { now: dependencies.now, onError: (error) => dependencies.logger.error('response store write failed', { error: String(error) }) },
     ),
+    keyPoolOf: (provider) => keyPools.get(provider.id) ?? fail('gateway_internal', `No key pool for provider ${provider.id}.`),
+    sleep: dependencies.sleep ?? abortableSleep,
+    random: dependencies.random ?? Math.random,
+    connectProbe: createConnectProbe({ now: dependencies.now }),
     scrub: (text) => secrets.reduce((scrubbed, secret) => scrubbed.replaceAll(secret, '[redacted]'), text),
+    probeDatabase: () => dependencies.ledgerConnection.client.query({ sql: 'SELECT 1', args: [] }),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
   return { app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete), contexts, keyCache, limiters: routeDependencies.limiters }
@@ -169,4 +187,20 @@ export function dialectForPath(path: string): Dialect {
   if (path.startsWith('/v1/messages')) return dialects.anthropic
   if (path.startsWith('/v1/responses')) return dialects['openai-responses']
   return dialects['openai-chat']
+}
+
+/** A timer the caller's going away cuts short. */
+function abortableSleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', cancel)
+      resolve()
+    }, milliseconds)
+    const cancel = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', cancel, { once: true })
+  })
 }

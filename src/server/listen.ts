@@ -1,7 +1,45 @@
 import type { Gateway } from './app.ts'
 import type { Logger } from './logger.ts'
 
-export type ListenOptions = { hostname: string; port: number }
+export type ListenOptions = {
+  hostname: string
+  port: number
+  /** Counts the requests being answered, so a drain knows when they are done; serve passes one, tests need not. */
+  inFlight?: InFlight
+}
+
+/**
+ * The requests a server is answering. Each counts from arrival until its response is returned, or, when the response
+ * is a stream, until the stream has ended and its cost has gone to the ledger: Bun's own count ends when the last
+ * byte is written, which can be before a cut stream has been billed.
+ */
+export type InFlight = {
+  count: () => number
+  /** Marks one request as started; the returned function marks it ended (a second call does nothing). */
+  begin: () => () => void
+  /** Settles once nothing is in flight. */
+  idle: () => Promise<void>
+}
+
+/** An empty in-flight count. */
+export function createInFlight(): InFlight {
+  let count = 0
+  const waiters: Array<() => void> = []
+  return {
+    count: () => count,
+    begin: () => {
+      count += 1
+      let ended = false
+      return () => {
+        if (ended) return
+        ended = true
+        count -= 1
+        if (count === 0) for (const wake of waiters.splice(0)) wake()
+      }
+    },
+    idle: () => (count === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+  }
+}
 
 /**
  * Serves the gateway on a port. `idleTimeout: 0` because Bun would cut a connection silent for 10 s, and a
@@ -18,7 +56,15 @@ export function listen(gateway: Gateway, options: ListenOptions, logger: Logger,
     development: false,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: async (request) => {
-      const response = await gateway.app.handle(request)
+      const end = options.inFlight?.begin() ?? (() => undefined)
+      let response: Response
+      try {
+        response = await gateway.app.handle(request)
+      } catch (error) {
+        // Elysia answers handler errors itself; whatever still escapes is Bun's to report, but no longer in flight.
+        end()
+        throw error
+      }
       const context = gateway.contexts.find(request)
       const log = (outcome: string | undefined) =>
         logger.info('request', {
@@ -31,8 +77,15 @@ export function listen(gateway: Gateway, options: ListenOptions, logger: Logger,
           key: context?.apiKey?.id,
           outcome,
         })
-      if (context?.streamEnded === undefined) log(undefined)
-      else void context.streamEnded.then(log)
+      if (context?.streamEnded === undefined) {
+        log(undefined)
+        end()
+      } else {
+        void context.streamEnded.then((outcome) => {
+          log(outcome)
+          end()
+        })
+      }
       return response
     },
   })

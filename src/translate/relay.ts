@@ -1,4 +1,4 @@
-import type { Dialect, Operation } from '../core/dialect.ts'
+import type { Dialect } from '../core/dialect.ts'
 import { classifyUpstreamStatus, fail, GatewayFailure, gatewayError } from '../core/error.ts'
 import type { Provider } from '../core/provider.ts'
 import type { SseFrame } from '../core/stream.ts'
@@ -17,17 +17,11 @@ export type Translation = {
 }
 
 export type RelayInput = {
-  provider: Provider
-  operation: Operation
+  /** The provider that answered, named in errors. */
+  provider: Pick<Provider, 'id'>
   /** The dialect the upstream speaks (the caller's too, unless `translation` says otherwise). */
   dialect: Dialect
   translation?: Translation
-  /** The body to send, already in the provider's dialect. */
-  body: string
-  search: string
-  headers: Headers
-  /** Aborts when the caller goes away. */
-  signal: AbortSignal
   requestId: string
   limits: RelayLimits
   now: () => number
@@ -41,39 +35,29 @@ export type RelayInput = {
   onStreamEnd: (outcome: StreamOutcome, meter: ReturnType<Dialect['createStreamMeter']>) => Promise<string | undefined>
 }
 
+/** An upstream's answer as dispatch got it (src/routes/dispatch.ts): the response, and its link to the caller. */
+export type UpstreamAnswer = {
+  response: Response
+  /** Cancels the upstream request (the caller left, or a stream failed). */
+  abortUpstream: () => void
+  /** Stops following the caller's signal, once the answer is fully relayed. */
+  detach: () => void
+}
+
 /** What came back: the upstream's own error (relayed, nothing to bill), a whole answer, or a stream. */
 export type RelayResult = { kind: 'upstream-error' | 'whole' | 'stream'; response: Response }
 
 /**
- * Same-dialect passthrough: sends the body to the provider and relays its answer. Successful bodies pass byte for
- * byte (streams through the SSE relay, which adds keepalive and ends cut streams properly). Upstream errors already
- * in the caller's dialect pass as they are; anything else (an HTML page from a proxy, a refused gateway credential)
- * becomes the gateway's own error, so the caller always gets its dialect's envelope and never a provider secret.
+ * Relays an upstream's answer. Successful bodies pass byte for byte (streams through the SSE relay, which adds
+ * keepalive and ends cut streams properly), or through the translation. Upstream errors already in the caller's
+ * dialect pass as they are; anything else (an HTML page from a proxy, a refused gateway credential) becomes the
+ * gateway's own error, so the caller always gets its dialect's envelope and never a provider secret.
  */
-export async function relay(input: RelayInput): Promise<RelayResult> {
-  const upstreamAbort = new AbortController()
-  const abortUpstream = () => upstreamAbort.abort()
-  if (input.signal.aborted) abortUpstream()
-  else input.signal.addEventListener('abort', abortUpstream, { once: true })
-
-  let upstream: Response
-  try {
-    upstream = await input.provider.send({
-      operation: input.operation,
-      search: input.search,
-      body: input.body,
-      headers: input.headers,
-      signal: upstreamAbort.signal,
-    })
-  } catch (error) {
-    input.signal.removeEventListener('abort', abortUpstream)
-    if (error instanceof GatewayFailure) throw error
-    if (input.signal.aborted) return fail('provider_unreachable', 'The request was cancelled by the client.')
-    return fail('provider_unreachable', `The upstream provider ${input.provider.id} could not be reached.`)
-  }
-
+export async function relay(answer: UpstreamAnswer, input: RelayInput): Promise<RelayResult> {
+  const upstream = answer.response
+  const { abortUpstream } = answer
   if (!upstream.ok) {
-    input.signal.removeEventListener('abort', abortUpstream)
+    answer.detach()
     return { kind: 'upstream-error', response: await upstreamError(upstream, input) }
   }
 
@@ -89,7 +73,7 @@ export async function relay(input: RelayInput): Promise<RelayResult> {
     } catch {
       return fail('provider_error', `The upstream provider ${input.provider.id} broke off its answer.`)
     } finally {
-      input.signal.removeEventListener('abort', abortUpstream)
+      answer.detach()
     }
     const extraHeaders = input.onWhole(bodyText)
     const callerText = input.translation === undefined ? bodyText : input.translation.translateWhole(bodyText)
@@ -111,7 +95,7 @@ export async function relay(input: RelayInput): Promise<RelayResult> {
     abortUpstream,
     now: input.now,
     onEnd: (outcome) => {
-      input.signal.removeEventListener('abort', abortUpstream)
+      answer.detach()
       return input.onStreamEnd(outcome, meter)
     },
   })

@@ -19,7 +19,10 @@ describe('command line', () => {
   test('--help, --version and per-command help', () => {
     expect(anvat(['--help'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('anvat serve [--port 8080]') })
     expect(anvat(['--version']).stdout).toMatch(/^anvat \d+\.\d+\.\d+\n$/)
-    expect(anvat(['serve', '--help'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('ANVAT_PORT') })
+    const serveHelp = anvat(['serve', '--help'])
+    expect(serveHelp.exitCode).toBe(0)
+    expect(serveHelp.stdout).toContain('ANVAT_PORT')
+    expect(serveHelp.stdout).toContain('--drain-seconds N  on SIGTERM or SIGINT')
     expect(anvat(['keys', '--help'])).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('keys create --name NAME --credit USD') })
   })
 
@@ -30,6 +33,16 @@ describe('command line', () => {
     expect(anvat(['keys', 'create', '--name', 'x', '--credit', 'lots'])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--credit') })
     expect(anvat(['serve', '--port', '70000'])).toMatchObject({ exitCode: 64 })
     expect(anvat(['serve', '--log-level', 'loud'])).toMatchObject({ exitCode: 64 })
+  })
+
+  test('--drain-seconds (or ANVAT_DRAIN_SECONDS) must be a whole number from 0 to 3600, else exit 64', () => {
+    for (const drainSeconds of ['-1', '3601', '1.5', '']) {
+      expect(anvat(['serve', `--drain-seconds=${drainSeconds}`])).toMatchObject({
+        exitCode: 64,
+        stderr: `anvat: --drain-seconds must be a whole number from 0 to 3600, got '${drainSeconds}'\nRun 'anvat serve --help' for usage.\n`,
+      })
+    }
+    expect(anvat(['serve'], { ANVAT_DRAIN_SECONDS: 'forever' })).toMatchObject({ exitCode: 64, stderr: expect.stringContaining("got 'forever'") })
   })
 
   test('a bad config stops serve at start, naming the field', () => {

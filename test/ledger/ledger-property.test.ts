@@ -120,7 +120,7 @@ describe.each(ledgerBackends)('ledger on %s', (backend) => {
 
     const recordOf = (outcome: Finished) => {
       const { requestId, accountId } = outcome
-      const base = { requestId, accountId, keyId: 'key_property', model: 'm', provider: 'p', dialectIn: 'anthropic', dialectOut: 'anthropic' }
+      const base = { requestId, accountId, keyId: 'key_property', model: 'm', requestedModel: 'm', attempts: 1, provider: 'p', dialectIn: 'anthropic', dialectOut: 'anthropic' }
       return usageRecord({ ...base, status: 200, outcome: 'test', durationMs: 1 }, outcome.charge)
     }
 

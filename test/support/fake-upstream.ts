@@ -19,6 +19,8 @@ export type FakeReply = {
   body?: string
   chunks?: (string | Uint8Array)[]
   chunkDelayMs?: number
+  /** Wait this long before the first chunk, which carries the status and headers: a slow first byte. */
+  firstByteDelayMs?: number
   /** After the chunks, keep the connection open and silent until the client goes away. */
   hangAfterChunks?: boolean
   /** After the chunks, drop the connection mid-body, so the client sees a network error rather than a clean end. */
@@ -84,7 +86,7 @@ export async function startFakeUpstream(options?: {
     const requestIdHeader = route === 'openai-chat' || route === 'openai-responses' ? 'x-request-id' : 'request-id'
     if (!headers.has(requestIdHeader)) headers.set(requestIdHeader, requestId)
     const status = reply.status ?? 200
-    const streamed = reply.chunks !== undefined || reply.hangAfterChunks === true || reply.resetAfterChunks === true
+    const streamed = reply.chunks !== undefined || reply.hangAfterChunks === true || reply.resetAfterChunks === true || reply.firstByteDelayMs !== undefined
     if (!streamed) return new Response(reply.body ?? '', { status, headers })
     const chunks = reply.chunks ?? (reply.body === undefined ? [] : [reply.body])
     return new Response(replyStream(reply, chunks, openStreamAbandons), { status, headers })
@@ -190,6 +192,7 @@ function replyStream(
         const chunk = chunks[nextIndex]
         if (chunk !== undefined) {
           if (nextIndex > 0 && delayMs > 0) await Bun.sleep(delayMs)
+          if (nextIndex === 0 && (reply.firstByteDelayMs ?? 0) > 0) await Bun.sleep(reply.firstByteDelayMs ?? 0)
           // The client may have gone during the delay; a cancelled stream takes no more chunks.
           if (settled) return
           controller.enqueue(typeof chunk === 'string' ? encoder.encode(chunk) : chunk)

@@ -27,8 +27,11 @@ export function testModels(): ModelConfig[] {
   ]
 }
 
-/** The config's plans and the default one, for tests of per-key limits. */
-export type TestPlans = { plans?: PlanConfig[]; defaultPlan?: string }
+/** The raw config file a test gateway loads, for a test to reshape (key pools, fallbacks, other providers). */
+export type TestConfigFile = { providers: Array<Record<string, unknown>>; models: Array<Record<string, unknown>>; limits: Record<string, unknown> }
+
+/** The config's plans and the default one, for tests of per-key limits, and a last touch on the whole file. */
+export type TestPlans = { plans?: PlanConfig[]; defaultPlan?: string; configure?: (file: TestConfigFile) => void }
 
 /** A validated config pointing at `upstream`. */
 export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<Limits> = {}, plans: TestPlans = {}): Config {
@@ -40,7 +43,12 @@ export function testConfig(upstream: FakeUpstream | undefined, limits: Partial<L
           { id: 'openai', type: 'openai', baseUrl: `${upstream.url}/v1`, apiKey: upstream.openaiKey },
         ]
   const models = upstream === undefined ? [] : testModels()
-  const loaded = loadConfig(JSON.stringify({ providers, models, limits, ...plans }), {})
+  // One attempt and no rate-limit cooldown unless a test asks: most tests script one upstream reply per request.
+  const testLimits = { retryAttemptsMax: 1, keyRateLimitStrikes: 100, ...limits }
+  const file: TestConfigFile = { providers: providers as TestConfigFile['providers'], models: models as TestConfigFile['models'], limits: testLimits }
+  plans.configure?.(file)
+  const { configure: _configure, ...planFields } = plans
+  const loaded = loadConfig(JSON.stringify({ ...file, ...planFields }), {})
   if (!loaded.ok) throw new Error(`test config invalid: ${loaded.errors.join('; ')}`)
   return loaded.config
 }
@@ -71,6 +79,9 @@ export type TestGatewayOptions = TestPlans & {
   now?: () => number
   /** The input-token estimator (default: one shared by every test gateway, its encoding already loaded). */
   tokenEstimator?: TokenEstimator
+  /** Retry waits (default: real timers) and jitter (default `Math.random`). */
+  sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>
+  random?: () => number
 }
 
 let loadedEstimator: Promise<TokenEstimator> | undefined
@@ -96,7 +107,7 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
   await revokeKey(connection, revoked.id, Date.now())
   const logs: string[] = []
   const lifecycle: Lifecycle = { state: 'ready', startedMs: Date.now() }
-  const config = testConfig(upstream, options.limits, { plans: options.plans, defaultPlan: options.defaultPlan })
+  const config = testConfig(upstream, options.limits, { plans: options.plans, defaultPlan: options.defaultPlan, configure: options.configure })
   const now = options.now ?? Date.now
   const ledger = createLedger(connection.client, { now, instanceId: 'gw_test', timings: config.limits })
   const gateway = createApp({
@@ -110,6 +121,8 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     logger: createLogger('debug', (line) => logs.push(line), Date.now),
     lifecycle,
     tokenEstimator: options.tokenEstimator ?? (await sharedTokenEstimator()),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.random === undefined ? {} : { random: options.random }),
   })
   const key = created.key
   return {

@@ -73,6 +73,8 @@ export function usageRecordFor(accountId: string, requestId: string, costMicros:
     keyId: 'key_test',
     accountId,
     model: 'test-model',
+    requestedModel: 'test-model',
+    attempts: 1,
     provider: 'test',
     dialectIn: 'anthropic',
     dialectOut: 'anthropic',

@@ -1,5 +1,5 @@
 import type { Provider, UpstreamCall } from '../../core/provider.ts'
-import type { MockProviderConfig } from '../../config/schema.ts'
+import type { ResolvedMockProviderConfig } from '../../config/schema.ts'
 import { mockAnthropic } from './anthropic.ts'
 import { mockOpenAIChat } from './openai-chat.ts'
 import { mockOpenAIResponses } from './openai-responses.ts'
@@ -8,10 +8,13 @@ import { mockOpenAIResponses } from './openai-responses.ts'
  * The built-in mock upstream behind `anvat-echo`. It speaks all three dialects natively, so every route reaches it
  * through the same passthrough path (metering, stream relay, logging) that real upstreams take.
  */
-export function createMockProvider(config: MockProviderConfig, now: () => number): Provider {
+export function createMockProvider(config: ResolvedMockProviderConfig, now: () => number): Provider {
   return {
     id: config.id,
     dialects: ['anthropic', 'openai-chat', 'openai-responses'],
+    // It takes no key, so the pool's one key is a placeholder that never rests (the mock never refuses one).
+    keyCount: 1,
+    timeouts: config.timeouts,
     secrets: [],
     send: async (call) => {
       const nowSeconds = Math.floor(now() / 1000)
