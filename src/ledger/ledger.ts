@@ -79,10 +79,19 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
     return row === undefined ? undefined : { balanceMicros: Number(row.balance_micros), updatedAtMs: Number(row.updated_at_ms) }
   }
 
+  // Releases write at once rather than through the group commit; `stop` waits for those still in flight, so a
+  // refund racing a shutdown is written before the database closes.
+  const releasing = new Set<Promise<unknown>>()
   const release: Ledger['release'] = async (requestId, record) => {
     const statements = releaseStatements(requestId, 'released', now())
     if (record !== undefined) statements.push(usageRecordStatement({ ...record, costMicros: 0 }, null, now()))
-    await client.batch(statements)
+    const written = client.batch(statements)
+    releasing.add(written)
+    try {
+      await written
+    } finally {
+      releasing.delete(written)
+    }
   }
 
   const sweep: Ledger['sweep'] = async () => {
@@ -171,6 +180,7 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
     stop: async () => {
       clearInterval(timer)
       await sweeping
+      await Promise.allSettled([...releasing])
       await groupCommit.flush()
     },
   }

@@ -15,6 +15,9 @@ export function errorResponse(dialect: Dialect, error: GatewayError, requestId: 
     headers['retry-after-ms'] = String(Math.max(0, Math.round(error.retryAfterMs)))
   }
   if (hopelessStatuses.has(status)) headers['x-should-retry'] = 'false'
+  // An upstream outage the gateway already retried: still worth the client's own retry, later (Anthropic's SDK
+  // reads this before its defaults).
+  else if (error.code.startsWith('provider_') && error.upstream?.status !== 401 && error.upstream?.status !== 403) headers['x-should-retry'] = 'true'
   return new Response(JSON.stringify(body), { status, headers })
 }
 

@@ -21,13 +21,14 @@ const setup = useRouteGateway({
     const anthropic = file.providers.find((provider) => provider.id === 'anthropic')!
     // A second Anthropic provider whose first key is wrong: the fake answers it 401.
     file.providers.push({ ...anthropic, id: 'anthropic-pool', apiKey: undefined, apiKeys: ['sk-ant-wrong-key-0000000000000000', anthropic.apiKey] })
-    file.providers.push({ ...anthropic, id: 'anthropic-slow', timeouts: { firstByteMs: 1_000 } })
+    file.providers.push({ ...anthropic, id: 'anthropic-slow', timeouts: { firstByteMs: 1_000, idleMs: 1_000 } })
     file.models.push({ id: 'claude-pooled', provider: 'anthropic-pool', upstreamId: 'claude-sonnet-4-6', pricing: { input: 3, output: 15 } })
     file.models.push({ id: 'claude-slow', provider: 'anthropic-slow', upstreamId: 'claude-sonnet-4-6', pricing: { input: 3, output: 15 } })
     // Ten times gpt-5-mini's price, so a charge at the wrong model's price shows.
     file.models.push({ id: 'claude-with-fallback', provider: 'anthropic', upstreamId: 'claude-sonnet-4-6', pricing: { input: 30, output: 150 }, fallbacks: ['gpt-5-mini'] })
     // Nothing listens on port 9 of loopback: every connection is refused.
     file.providers.push({ ...anthropic, id: 'anthropic-down', baseUrl: 'http://127.0.0.1:9' })
+    file.models.push({ id: 'claude-down-only', provider: 'anthropic-down', upstreamId: 'claude-sonnet-4-6', pricing: { input: 3, output: 15 } })
     file.models.push({ id: 'claude-down', provider: 'anthropic-down', upstreamId: 'claude-sonnet-4-6', pricing: { input: 3, output: 15 }, fallbacks: ['claude-sonnet-4-6'] })
   },
 })
@@ -198,6 +199,29 @@ describe('deadline and unreachable upstreams', () => {
     expect(setup.upstream.received).toHaveLength(1)
     expect(await usageRecordOf(setup.gateway, requestIdOf(response))).toMatchObject({ model: 'claude-sonnet-4-6', requested_model: 'claude-down', attempts: 4 })
     expect(setup.gateway.logs.filter((line) => line.includes('upstream attempt failed') && line.includes('provider=anthropic-down'))).toHaveLength(3)
+  })
+})
+
+describe('what the caller sees of an outage', () => {
+  test('no upstream reachable at all: 502 in the caller’s dialect, x-should-retry true, nothing charged', async () => {
+    const before = await balanceMicros(setup.gateway)
+    const { response, text } = await post(messages('claude-down-only'))
+    expect(response.status).toBe(502)
+    expect(JSON.parse(text)).toMatchObject({ type: 'error', error: { type: 'api_error' } })
+    expect(response.headers.get('x-should-retry')).toBe('true')
+    expect(sleeps).toHaveLength(2)
+    expect(await balanceMicros(setup.gateway)).toBe(before)
+    expect(await usageRecordOf(setup.gateway, requestIdOf(response))).toMatchObject({ attempts: 3, cost_micros: 0, outcome: 'failed' })
+  })
+
+  test('a stream silent past its provider’s idle timeout ends with an error event, after one attempt', async () => {
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse'), { eventsMax: 3, hangAfterChunks: true }))
+    const startedMs = Date.now()
+    const { response, text } = await post(messages('claude-slow', { stream: true }))
+    expect(response.status).toBe(200)
+    expect(text).toContain('event: error')
+    expect(Date.now() - startedMs).toBeLessThan(5_000)
+    expect(setup.upstream.received).toHaveLength(1)
   })
 })
 
