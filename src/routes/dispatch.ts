@@ -99,7 +99,7 @@ export async function dispatch(targets: readonly DispatchTarget[], call: Dispatc
         const peeked = await peekFirstEvent(attempted.response, dependencies.firstEventWaitMs)
         if ('failed' in peeked) {
           attempted.detach()
-          attempted = { failure: { kind: 'status', status: peeked.failed.status, retryAfterMs: undefined } }
+          attempted = { failure: peeked.failed }
         } else {
           attempted = { ...attempted, response: peeked.response }
         }

@@ -7,8 +7,8 @@ import { createSseDecoder } from './sse.ts'
  * for the first event; after that, or once it is a real event, the stream is passed on with nothing lost.
  */
 
-/** A stream that failed before its first real event: the status its error stands for. */
-export type FailedStart = { status: number; retryAfterMs: undefined }
+/** A stream that failed before its first real event: the status its error stands for, or a dropped connection. */
+export type FailedStart = { kind: 'status'; status: number; retryAfterMs: undefined } | { kind: 'network' }
 
 /** An error event's type → the HTTP status the upstream would have answered with (Anthropic's, and OpenAI's codes). */
 const statusByErrorType: Record<string, number> = {
@@ -40,7 +40,14 @@ export async function peekFirstEvent(response: Response, waitMs: number): Promis
 
   async function readFirst(): Promise<{ failed: FailedStart } | { response: Response }> {
   for (;;) {
-    const next = await Promise.race([reader.read(), deadline])
+    let next: Awaited<ReturnType<typeof reader.read>> | 'late'
+    try {
+      next = await Promise.race([reader.read(), deadline])
+    } catch {
+      // The connection dropped before the first event: the caller has seen nothing, so this is retryable too.
+      reader.cancel().catch(() => undefined)
+      return { failed: { kind: 'network' } }
+    }
     if (next === 'late') break
     if (next.done) {
       ended = true
@@ -52,7 +59,7 @@ export async function peekFirstEvent(response: Response, waitMs: number): Promis
     const status = failureStatus(frames[0]!.event, frames[0]!.data)
     if (status !== undefined) {
       reader.cancel().catch(() => undefined)
-      return { failed: { status, retryAfterMs: undefined } }
+      return { failed: { kind: 'status', status, retryAfterMs: undefined } }
     }
     break
   }

@@ -145,6 +145,15 @@ describe('retries', () => {
     expect(await balanceMicros(setup.gateway)).toBe(before)
   })
 
+  test('a stream whose connection drops inside its first event is retried, not a 500', async () => {
+    setup.upstream.enqueue({ status: 200, headers: { 'content-type': 'text/event-stream' }, chunks: ['event: message_start\ndata: {"type":"message_st'], resetAfterChunks: true })
+    setup.upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse')))
+    const { response, text } = await post(messages('claude-sonnet-4-6', { stream: true }))
+    expect(response.status).toBe(200)
+    expect(text).toContain('event: message_stop')
+    expect(setup.upstream.received).toHaveLength(2)
+  })
+
   test('never once a byte has reached the caller: a stream cut mid-way ends in band, after one attempt', async () => {
     setup.upstream.enqueue(sseReply(await readFixture('upstream/anthropic/text.stream.sse'), { eventsMax: 4, resetAfterChunks: true }))
     const { response, text } = await post(messages('claude-sonnet-4-6', { stream: true }))
