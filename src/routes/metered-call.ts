@@ -30,7 +30,7 @@ export type MeteredCall = {
  * fallbacks, before the caller sees a byte), relays the answer, then charges what the answering upstream reports at
  * its own model's price and releases the rest. Failed attempts are never charged.
  */
-export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { served: Candidate }> {
+export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { served: Candidate; limitHeaders: Record<string, string> }> {
   const { dependencies, context, operation, body, admission, candidates } = call
   const apiKey = context.apiKey ?? fail('caller_unauthenticated', 'Missing API key.')
   const requested = candidates[0] ?? fail('gateway_internal', 'No model to dispatch to.')
@@ -97,6 +97,9 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
   let resolveStreamEnd: (outcome: string) => void = () => undefined
   const translation: Translation | undefined =
     served.plan === undefined ? undefined : { callerDialect: dialect, translateWhole: served.plan.translateWhole, createTranslator: served.plan.createTranslator }
+  // The key's limits as the answer starts, this request's slot still held: a short stream may be over (and its slot
+  // given back) before the handler returns.
+  const limitHeaders = admission.headers()
   let result: RelayResult
   try {
     result = await relay(dispatched, {
@@ -122,7 +125,9 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
       },
     })
   } catch (error) {
-    settle(served, error instanceof GatewayFailure ? error.error.status : 500, 'failed', undefined)
+    // An upstream's own error, translated for the caller, is recorded as a relayed one would be.
+    const outcome = error instanceof GatewayFailure && error.error.upstream !== undefined ? 'upstream-error' : 'failed'
+    settle(served, error instanceof GatewayFailure ? error.error.status : 500, outcome, undefined)
     throw error
   }
   status = result.response.status
@@ -130,7 +135,7 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
   if (result.kind === 'upstream-error') settle(served, result.response.status, 'upstream-error', undefined)
   if (hold.lowered) result.response.headers.set('x-anvat-max-tokens-lowered', String(hold.outputTokensMax))
   if (served !== requested) result.response.headers.set('x-anvat-served-model', served.entry.model.id)
-  return { ...result, served }
+  return { ...result, served, limitHeaders }
 }
 
 /** A candidate's dispatch target: its body with a lowered limit, and a Chat stream's usage asked for. */

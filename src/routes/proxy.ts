@@ -37,6 +37,7 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     try {
       let served: Candidate | undefined = primary
       let result: RelayResult
+      let limitHeaders: Record<string, string> | undefined
       if (operation === 'count-tokens') {
         result = await countTokens(dependencies, context, entry, body, bodyText, estimating, () => exactCount(dependencies, context, request, primary!))
       } else {
@@ -44,9 +45,10 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
         const metered = await meteredRelay({ dependencies, context, request, operation, body, candidates, admission })
         result = metered
         served = metered.served
+        limitHeaders = metered.limitHeaders
       }
       streaming = result.kind === 'stream'
-      for (const [name, value] of Object.entries(admission.headers())) result.response.headers.set(name, value)
+      for (const [name, value] of Object.entries(limitHeaders ?? admission.headers())) result.response.headers.set(name, value)
       const warnings = served?.plan?.warnings ?? []
       if (warnings.length > 0) result.response.headers.set('x-anvat-warnings', warningsHeader(warnings))
       return result.response

@@ -195,6 +195,14 @@ export function passthroughStream(
       await finish(controller, 'too-large', gatewayError('provider_error', 'The upstream sent an event larger than the gateway relays.'))
       return true
     }
+    if (options.tracker.finished()) {
+      // The caller has its terminal event (a translation can end before the upstream's own last frame, such as a
+      // Chat `[DONE]`): nothing more is relayed, so an upstream that stalls now cannot hold the caller open.
+      options.abortUpstream()
+      reader.cancel().catch(() => undefined) // everything needed was read; how the cancel ends changes nothing
+      await finish(controller, options.tracker.failed() ? 'upstream-error' : 'completed')
+      return true
+    }
     // Nothing sent (an unfinished event, or only the dropped usage chunk): the pull must read on, or the stream stalls.
     return sent
   }

@@ -69,8 +69,9 @@ export async function relay(answer: UpstreamAnswer, input: RelayInput): Promise<
     // A whole answer is read completely (it is small, and its usage decides the cost header) and sent as it came.
     let bodyText: string
     try {
-      bodyText = await upstream.text()
-    } catch {
+      bodyText = await textWithin(upstream, input.limits.streamIdleTimeoutMs, abortUpstream)
+    } catch (error) {
+      if (error instanceof GatewayFailure) throw error
       return fail('provider_error', `The upstream provider ${input.provider.id} broke off its answer.`)
     } finally {
       answer.detach()
@@ -189,4 +190,32 @@ async function boundedText(response: Response, bytesMax: number): Promise<string
   await reader.cancel().catch(() => undefined)
   const bytes = Buffer.concat(chunks, totalBytes)
   return new TextDecoder().decode(bytes.subarray(0, Math.min(totalBytes, bytesMax)))
+}
+
+/**
+ * A whole answer's body, read with the same idle timeout as a stream: an upstream that sends its headers and part of
+ * the body, then goes silent, would otherwise hold the caller (and its hold) until the caller gives up.
+ */
+async function textWithin(response: Response, idleMs: number, abortUpstream: () => void): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    for (;;) {
+      const silence = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), idleMs)))
+      const next = await Promise.race([reader.read(), silence])
+      clearTimeout(timer)
+      if (next === 'silent') {
+        abortUpstream()
+        reader.cancel().catch(() => undefined) // abandoned for its silence
+        return fail('provider_timeout', `The upstream sent nothing for ${Math.round(idleMs / 1000)} s in the middle of its answer.`)
+      }
+      if (next.done) break
+      chunks.push(next.value)
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks))
 }

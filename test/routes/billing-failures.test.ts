@@ -85,7 +85,7 @@ describe('upstream refusals cost nothing; the record keeps their status', () => 
     routeGateway.upstream.enqueue({ status: 502, body: '<html>Bad Gateway</html>', headers: { 'content-type': 'text/html' } })
     const response = await post(paths.anthropic, messagesBody())
     expect(response.status).toBe(502)
-    await expectFree(routeGateway.gateway, requestIdOf(response), before, { status: 502, outcome: 'failed' })
+    await expectFree(routeGateway.gateway, requestIdOf(response), before, { status: 502, outcome: 'upstream-error' })
   })
 })
 

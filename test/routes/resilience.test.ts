@@ -234,6 +234,28 @@ describe('what the caller sees of an outage', () => {
   })
 })
 
+describe('stalls after the headers', () => {
+  test('a whole answer that goes silent mid-body ends at the provider’s idle timeout with a 504, nothing charged', async () => {
+    const answer = await readFixture('upstream/anthropic/text.response.json')
+    setup.upstream.enqueue({ status: 200, headers: { 'content-type': 'application/json' }, chunks: [answer.slice(0, 40)], hangAfterChunks: true })
+    const before = await balanceMicros(setup.gateway)
+    const startedMs = Date.now()
+    const { response } = await post(messages('claude-slow'))
+    expect(response.status).toBe(504)
+    expect(Date.now() - startedMs).toBeLessThan(5_000)
+    expect(await balanceMicros(setup.gateway)).toBe(before)
+  })
+
+  test('a translated stream ends for the caller at its own terminal event, though the upstream stalls before [DONE]', async () => {
+    const chat = (await readFixture('upstream/openai-chat/text.stream.sse')).replace('data: [DONE]\n\n', '')
+    setup.upstream.enqueue(sseReply(chat, { hangAfterChunks: true }))
+    const { response, text } = await post(messages('gpt-5-mini', { stream: true, stream_options: undefined }))
+    expect(response.status).toBe(200)
+    expect(text).toContain('event: message_stop')
+    expect(await usageRecordOf(setup.gateway, requestIdOf(response))).toMatchObject({ outcome: 'completed', partial: 0 })
+  })
+})
+
 describe('key pools', () => {
   test('a key refused with 401 rests, visibly, and the next key answers; later requests skip the resting key', async () => {
     const { response } = await post(messages('claude-pooled'))
