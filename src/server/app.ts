@@ -12,6 +12,7 @@ import { createCatalog } from '../providers/registry.ts'
 import { adminRoutes } from '../routes/admin.ts'
 import { balanceRoutes } from '../routes/balance.ts'
 import { chatCompletionsRoutes } from '../routes/chat-completions.ts'
+import { docsRoutes } from '../routes/docs.ts'
 import type { Lifecycle, RouteDependencies } from '../routes/dependencies.ts'
 import { healthRoutes } from '../routes/health.ts'
 import { messagesRoutes } from '../routes/messages.ts'
@@ -174,6 +175,7 @@ function buildApp(
       return errorResponse(context?.dialect ?? dialectForPath(path), gatewayError, requestId)
     })
     .use(healthRoutes(routeDependencies))
+    .use(docsRoutes())
     .use(modelRoutes(routeDependencies))
     .use(balanceRoutes(routeDependencies))
     .use(messagesRoutes(routeDependencies))
