@@ -84,6 +84,7 @@ async function candidateFor(request: CandidateRequest, entry: CatalogEntry): Pro
   const callerDialect = operationDialect[operation]
   const sameDialect = entry.provider.dialects.includes(callerDialect)
   let plan: TranslationPlan | undefined
+  let planEstimate: InputEstimate | undefined
   let upstreamBody = bodyText
   if (sameDialect) {
     if (entry.upstreamModel !== body.model) upstreamBody = rewriteTopLevelModel(upstreamBody, entry.upstreamModel)
@@ -94,13 +95,16 @@ async function candidateFor(request: CandidateRequest, entry: CatalogEntry): Pro
       operation === 'responses'
         ? { expandedInput: await expandInput(body as Record<string, unknown>, request.keyId, dependencies.responseState), responseState: dependencies.responseState }
         : undefined
-    plan = translationFor(request, entry, responses)
+    const translated = translationFor(request, entry, responses)
+    plan = translated.plan
+    planEstimate = translated.estimate
     upstreamBody = plan.body
   }
   let pricing = request.pricings.get(entry.model.id)
   if (pricing === undefined) request.pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
-  const canonical = plan?.request ?? decodeCallerRequest(operation, body as Record<string, unknown>)
-  const estimate = estimateInput(dependencies.tokenEstimator, canonical, estimateTarget(entry), upstreamBody)
+  // A translation that put an estimate in its stream's first event made it already: the same request is not counted twice.
+  const estimate =
+    planEstimate ?? estimateInput(dependencies.tokenEstimator, plan?.request ?? decodeCallerRequest(operation, body as Record<string, unknown>), estimateTarget(entry), upstreamBody)
   const asked = plan === undefined ? outputLimitOf(operation, body) : plan.outputTokensMax
   return {
     entry,
@@ -115,21 +119,26 @@ async function candidateFor(request: CandidateRequest, entry: CatalogEntry): Pro
 }
 
 /** The translation for a model whose provider speaks another dialect, or a 400 naming both when there is none. */
-function translationFor(request: CandidateRequest, entry: CatalogEntry, responses: ResponsesTranslationInput | undefined): TranslationPlan {
+function translationFor(
+  request: CandidateRequest,
+  entry: CatalogEntry,
+  responses: ResponsesTranslationInput | undefined,
+): { plan: TranslationPlan; estimate: InputEstimate | undefined } {
   const { dependencies, operation, body, bodyText } = request
   const callerDialect = operationDialect[operation]
+  let estimate: InputEstimate | undefined
   const plan = planTranslation(operation, entry.provider.dialects, {
     body: body as Record<string, unknown>,
     model: body.model,
     upstreamModel: entry.upstreamModel,
     outputTokensMaxDefault: entry.model.maxOutputTokens ?? dependencies.config.limits.defaultMaxOutputTokens,
-    estimateInputTokens: (canonical) => estimateInput(dependencies.tokenEstimator, canonical, estimateTarget(entry), bodyText).tokens,
+    estimateInputTokens: (canonical) => (estimate = estimateInput(dependencies.tokenEstimator, canonical, estimateTarget(entry), bodyText)).tokens,
     nowSeconds: Math.floor(dependencies.now() / 1000),
     keyId: request.keyId,
     thinkingVault: dependencies.thinkingVault,
     ...(responses === undefined ? {} : { responses }),
   })
-  if (plan !== undefined) return plan
+  if (plan !== undefined) return { plan, estimate }
   const upstreamDialect = entry.provider.dialects[0] ?? callerDialect
   return fail(
     'caller_invalid_request',

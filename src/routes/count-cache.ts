@@ -1,4 +1,5 @@
 import { createBoundedCache } from '../core/bounded-cache.ts'
+import { textDigest } from '../core/text-digest.ts'
 
 /*
  * Claude Code fires dozens of identical count_tokens calls within a second of starting (WIRE.md §5), each of which
@@ -15,7 +16,7 @@ export type CountCache = {
 
 export function createCountCache(options: { entriesMax: number; ttlMs: number; now: () => number }): CountCache {
   const answers = createBoundedCache<CountAnswer>(options)
-  const keyOf = (keyId: string, model: string, bodyText: string) => `${keyId}\u0000${model}\u0000${bodyText.length}\u0000${Bun.hash(bodyText).toString(36)}`
+  const keyOf = (keyId: string, model: string, bodyText: string) => `${keyId}\u0000${model}\u0000${textDigest(bodyText)}`
   return {
     get: (keyId, model, bodyText) => answers.get(keyOf(keyId, model, bodyText))?.value,
     set: (keyId, model, bodyText, answer) => answers.set(keyOf(keyId, model, bodyText), answer),

@@ -1,3 +1,4 @@
+import { anthropicErrorStatus } from '../dialects/anthropic/error.ts'
 import { createSseDecoder } from './sse.ts'
 
 /*
@@ -10,15 +11,8 @@ import { createSseDecoder } from './sse.ts'
 /** A stream that failed before its first real event: the status its error stands for, or a dropped connection. */
 export type FailedStart = { kind: 'status'; status: number; retryAfterMs: undefined } | { kind: 'network' }
 
-/** An error event's type → the HTTP status the upstream would have answered with (Anthropic's, and OpenAI's codes). */
-const statusByErrorType: Record<string, number> = {
-  overloaded_error: 529,
-  api_error: 500,
-  rate_limit_error: 429,
-  timeout_error: 504,
-  server_error: 500,
-  rate_limit_exceeded: 429,
-}
+/** OpenAI's in-stream error codes worth a status of their own; Anthropic's types go through its own table. */
+const statusByOpenAICode: Record<string, number> = { rate_limit_exceeded: 429 }
 
 /**
  * Reads up to the first SSE event of `response` (for at most `waitMs`). Returns either the failure that first event
@@ -96,5 +90,5 @@ function failureStatus(event: string | undefined, data: string): number | undefi
   const error = (parsed as { error?: { type?: unknown; code?: unknown } } | null)?.error
   if (typeof error !== 'object' || error === null) return undefined
   const type = typeof error.type === 'string' ? error.type : typeof error.code === 'string' ? error.code : ''
-  return statusByErrorType[type] ?? 500
+  return anthropicErrorStatus(type) ?? statusByOpenAICode[type] ?? 500
 }

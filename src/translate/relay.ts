@@ -2,6 +2,7 @@ import type { Dialect } from '../core/dialect.ts'
 import { classifyUpstreamStatus, fail, GatewayFailure, gatewayError } from '../core/error.ts'
 import type { Provider } from '../core/provider.ts'
 import type { SseFrame } from '../core/stream.ts'
+import { retryAfterMsOf } from './retry-policy.ts'
 import { passthroughStream, type FrameTranslator, type StreamOutcome } from './passthrough-stream.ts'
 
 export type RelayLimits = { keepaliveIntervalMs: number; streamIdleTimeoutMs: number; eventBytesMax: number; bodyBytesMax: number }
@@ -58,7 +59,7 @@ export async function relay(answer: UpstreamAnswer, input: RelayInput): Promise<
   const { abortUpstream } = answer
   if (!upstream.ok) {
     answer.detach()
-    return { kind: 'upstream-error', response: await upstreamError(upstream, input) }
+    return { kind: 'upstream-error', response: await upstreamError(upstream, input, abortUpstream) }
   }
 
   const callerDialect = input.translation?.callerDialect ?? input.dialect
@@ -69,7 +70,7 @@ export async function relay(answer: UpstreamAnswer, input: RelayInput): Promise<
     // A whole answer is read completely (it is small, and its usage decides the cost header) and sent as it came.
     let bodyText: string
     try {
-      bodyText = await textWithin(upstream, input.limits.streamIdleTimeoutMs, abortUpstream)
+      bodyText = await readText(upstream, { bytesMax: Number.POSITIVE_INFINITY, idleMs: input.limits.streamIdleTimeoutMs }, abortUpstream)
     } catch (error) {
       if (error instanceof GatewayFailure) throw error
       return fail('provider_error', `The upstream provider ${input.provider.id} broke off its answer.`)
@@ -106,8 +107,8 @@ export async function relay(answer: UpstreamAnswer, input: RelayInput): Promise<
 /** Upstream headers worth relaying with an error: how long to wait, and whether to retry at all. */
 const retryHeaders = ['retry-after', 'retry-after-ms', 'x-should-retry']
 
-async function upstreamError(upstream: Response, input: RelayInput): Promise<Response> {
-  const text = input.scrub(await boundedText(upstream, input.limits.bodyBytesMax))
+async function upstreamError(upstream: Response, input: RelayInput, abortUpstream: () => void): Promise<Response> {
+  const text = input.scrub(await readText(upstream, { bytesMax: input.limits.bodyBytesMax, idleMs: input.limits.streamIdleTimeoutMs }, abortUpstream))
   const code = classifyUpstreamStatus(upstream.status)
   if (upstream.status === 401 || upstream.status === 403) {
     return fail(code, `The upstream provider ${input.provider.id} refused the gateway's credentials (status ${upstream.status}).`, {
@@ -119,7 +120,7 @@ async function upstreamError(upstream: Response, input: RelayInput): Promise<Res
     throw new GatewayFailure(
       gatewayError(code, upstreamMessage(text) ?? `The upstream provider ${input.provider.id} failed with status ${upstream.status}.`, {
         ...(code === 'caller_invalid_request' || code === 'caller_not_found' || code === 'caller_request_too_large' ? { status: upstream.status } : {}),
-        ...retryAfter(upstream),
+        ...retryAfter(upstream, input.now()),
         upstream: { provider: input.provider.id, status: upstream.status, body: text },
       }),
     )
@@ -128,7 +129,7 @@ async function upstreamError(upstream: Response, input: RelayInput): Promise<Res
     throw new GatewayFailure(
       gatewayError(code, `The upstream provider ${input.provider.id} failed with status ${upstream.status}.`, {
         ...(code === 'caller_invalid_request' || code === 'caller_not_found' ? { status: upstream.status } : {}),
-        ...retryAfter(upstream),
+        ...retryAfter(upstream, input.now()),
         upstream: { provider: input.provider.id, status: upstream.status, body: text },
       }),
     )
@@ -141,10 +142,10 @@ async function upstreamError(upstream: Response, input: RelayInput): Promise<Res
   return new Response(text, { status: upstream.status, headers })
 }
 
-/** The upstream's `retry-after`, as milliseconds for a GatewayError. */
-function retryAfter(upstream: Response): { retryAfterMs?: number } {
-  const seconds = Number(upstream.headers.get('retry-after'))
-  return seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}
+/** The upstream's `retry-after` (read as dispatch reads it), as milliseconds for a GatewayError. */
+function retryAfter(upstream: Response, nowMs: number): { retryAfterMs?: number } {
+  const milliseconds = retryAfterMsOf(upstream.headers, nowMs)
+  return milliseconds !== undefined && milliseconds > 0 ? { retryAfterMs: milliseconds } : {}
 }
 
 /** The human message inside an Anthropic or OpenAI error body, if it has one. */
@@ -174,48 +175,36 @@ function isDialectError(dialect: Dialect, text: string): boolean {
   return typeof (error as { message?: unknown }).message === 'string'
 }
 
-/** An error body, read no further than `bytesMax`: an upstream streaming a huge error page cannot fill memory. */
-async function boundedText(response: Response, bytesMax: number): Promise<string> {
+/**
+ * A body read whole, no further than `bytesMax` (an upstream streaming a huge error page cannot fill memory) and with
+ * a stream's idle timeout between chunks (an upstream that sends its headers and part of the body, then goes silent,
+ * would otherwise hold the caller, and its hold, until the caller gives up).
+ */
+async function readText(response: Response, limits: { bytesMax: number; idleMs: number }, abortUpstream: () => void): Promise<string> {
   if (response.body === null) return ''
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let totalBytes = 0
-  while (totalBytes < bytesMax) {
-    const { done, value } = await reader.read()
-    if (done) break
-    chunks.push(value)
-    totalBytes += value.byteLength
-  }
-  // Whatever is left unread is not wanted; cancelling frees the connection.
-  await reader.cancel().catch(() => undefined)
-  const bytes = Buffer.concat(chunks, totalBytes)
-  return new TextDecoder().decode(bytes.subarray(0, Math.min(totalBytes, bytesMax)))
-}
-
-/**
- * A whole answer's body, read with the same idle timeout as a stream: an upstream that sends its headers and part of
- * the body, then goes silent, would otherwise hold the caller (and its hold) until the caller gives up.
- */
-async function textWithin(response: Response, idleMs: number, abortUpstream: () => void): Promise<string> {
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    for (;;) {
-      const silence = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), idleMs)))
+    while (totalBytes < limits.bytesMax) {
+      const silence = new Promise<'silent'>((resolve) => (timer = setTimeout(() => resolve('silent'), limits.idleMs)))
       const next = await Promise.race([reader.read(), silence])
       clearTimeout(timer)
       if (next === 'silent') {
         abortUpstream()
         reader.cancel().catch(() => undefined) // abandoned for its silence
-        return fail('provider_timeout', `The upstream sent nothing for ${Math.round(idleMs / 1000)} s in the middle of its answer.`)
+        return fail('provider_timeout', `The upstream sent nothing for ${Math.round(limits.idleMs / 1000)} s in the middle of its answer.`)
       }
       if (next.done) break
       chunks.push(next.value)
+      totalBytes += next.value.byteLength
     }
   } finally {
     clearTimeout(timer)
   }
-  return new TextDecoder().decode(Buffer.concat(chunks))
+  // Whatever is left unread is not wanted; cancelling frees the connection.
+  await reader.cancel().catch(() => undefined)
+  const bytes = Buffer.concat(chunks, totalBytes)
+  return new TextDecoder().decode(bytes.subarray(0, Math.min(totalBytes, limits.bytesMax)))
 }

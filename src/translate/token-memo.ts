@@ -1,3 +1,5 @@
+import { textDigest } from '../core/text-digest.ts'
+
 /*
  * Token counts of texts already encoded, so that a conversation which grows by one turn only encodes the new turn:
  * Claude Code resends its whole context, often 100k tokens and more, with every request. An entry is keyed by the
@@ -22,7 +24,7 @@ export function createTokenMemo(entriesMax: number): TokenMemo {
   if (!Number.isSafeInteger(entriesMax) || entriesMax < 0) throw new RangeError(`entriesMax must be a non-negative integer, not ${entriesMax}`)
   const counts = new Map<string, number>()
   return {
-    keyOf: (text) => `${text.length}:${Bun.hash(text).toString(36)}`,
+    keyOf: textDigest,
     get: (key) => {
       const tokens = counts.get(key)
       if (tokens === undefined) return undefined

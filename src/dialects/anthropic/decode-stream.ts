@@ -2,7 +2,7 @@ import type { CanonicalStreamEvent } from '../../core/canonical.ts'
 import type { SseFrame } from '../../core/stream.ts'
 import type { Usage } from '../../core/usage.ts'
 import type { Transducer } from '../../core/transducer.ts'
-import { anthropicErrorType } from './error.ts'
+import { anthropicErrorStatus } from './error.ts'
 import { decodeFinishReason } from './finish-reason.ts'
 import { decodeUsage } from './usage.ts'
 import { isRecord, recordOf, stringOf } from './wire.ts'
@@ -27,8 +27,6 @@ export type DecodeStreamState = {
   ended: boolean
 }
 
-/** The statuses Anthropic's error types stand for, read off the one table in error.ts. */
-const statusByErrorType = new Map([400, 401, 402, 403, 404, 413, 429, 500, 504, 529].map((status) => [anthropicErrorType(status), status]))
 
 /** Status of an error event whose type is unknown, and of a cut stream: the upstream failed. */
 const upstreamFailureStatus = 502
@@ -79,7 +77,7 @@ function decodeEvent(state: DecodeStreamState, event: string | undefined, data: 
     case 'error': {
       const error = recordOf(data.error)
       const type = stringOf(error.type) ?? 'api_error'
-      return fail(state, statusByErrorType.get(type) ?? upstreamFailureStatus, type, stringOf(error.message) ?? '')
+      return fail(state, anthropicErrorStatus(type) ?? upstreamFailureStatus, type, stringOf(error.message) ?? '')
     }
     default:
       // `ping`, and events newer than this code, carry nothing the canonical stream needs.

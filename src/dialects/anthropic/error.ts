@@ -34,6 +34,13 @@ export function anthropicErrorType(status: number): string {
   }
 }
 
+/** The status each Anthropic error type stands for (the inverse of `anthropicErrorType`); undefined for unknown types. */
+export function anthropicErrorStatus(type: string): number | undefined {
+  return statusByErrorType.get(type)
+}
+
+const statusByErrorType = new Map([400, 401, 402, 403, 404, 413, 429, 500, 504, 529].map((status) => [anthropicErrorType(status), status]))
+
 /** Renders a GatewayError as Anthropic's status and body. Overload is 529, as Claude Code retries on it. */
 export function encodeError(error: GatewayError, requestId: string): { status: number; body: AnthropicErrorResponse } {
   const status = error.code === 'provider_overloaded' ? 529 : error.status
