@@ -106,6 +106,7 @@ export const LimitsConfig = Type.Object(
     instanceTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
     sweepIntervalMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
     groupCommitEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    groupCommitDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000 })),
     limiterEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     thinkingVaultEntriesMax: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     thinkingVaultTtlMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 604_800_000 })),
@@ -174,6 +175,8 @@ export type Limits = {
   instanceTimeoutMs: number
   sweepIntervalMs: number
   groupCommitEntriesMax: number
+  /** How long a settlement waits for others to share its commit; the caller has its answer already. */
+  groupCommitDelayMs: number
   /** Most keys whose request-rate windows are kept in memory (least recently used dropped first). */
   limiterEntriesMax: number
   /** Most Claude tool-call turns whose thinking is kept for Chat clients (least recently used dropped first). */
@@ -225,6 +228,7 @@ export const defaultLimits: Limits = {
   instanceTimeoutMs: 30_000,
   sweepIntervalMs: 5_000,
   groupCommitEntriesMax: 1_000,
+  groupCommitDelayMs: 2,
   limiterEntriesMax: 100_000,
   thinkingVaultEntriesMax: 10_000,
   thinkingVaultTtlMs: 3_600_000,

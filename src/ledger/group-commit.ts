@@ -7,13 +7,16 @@ const retryDelayMs = 50
 const retryDelayMaxMs = 5_000
 
 /**
- * Group commit: settlements queue up while a write is in flight and go to the database together in one transaction,
- * so the ledger keeps up with the proxy (one commit per batch, not per request). Each settlement's statements are
- * idempotent, so a batch that failed can be retried whole without double-charging anything.
+ * Group commit: settlements queue up for `delayMs` (and while a write is in flight) and go to the database together in
+ * one transaction, so the ledger keeps up with the proxy (one commit per batch, not per request). The wait matters
+ * for bun:sqlite, whose writes finish within the tick that starts them: without it only the settlements of one tick
+ * would share a commit. Each settlement's statements are idempotent, so a batch that failed can be retried whole
+ * without double-charging anything.
  */
-export function createGroupCommit(client: SqlClient, entriesMax: number) {
+export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs = 0) {
   const queue: Pending[] = []
   let writing: Promise<void> | undefined
+  let gathering: ReturnType<typeof setTimeout> | undefined
   let failureDelayMs = retryDelayMs
 
   const writeAll = async (): Promise<void> => {
@@ -50,6 +53,8 @@ export function createGroupCommit(client: SqlClient, entriesMax: number) {
   }
 
   const schedule = () => {
+    clearTimeout(gathering)
+    gathering = undefined
     writing ??= writeAll().finally(() => {
       writing = undefined
       if (queue.length > 0) schedule()
@@ -61,8 +66,11 @@ export function createGroupCommit(client: SqlClient, entriesMax: number) {
     add: (statements: SqlStatement[]) =>
       new Promise<void>((resolve, reject) => {
         queue.push({ statements, resolve, reject })
-        // Let the requests finishing in this tick join the same commit.
-        if (writing === undefined) queueMicrotask(schedule)
+        if (writing !== undefined) return
+        if (queue.length >= entriesMax) schedule()
+        // Let the requests finishing in this tick (or within the delay) join the same commit.
+        else if (delayMs === 0) queueMicrotask(schedule)
+        else gathering ??= setTimeout(schedule, delayMs)
       }),
     flush: async () => {
       while (queue.length > 0 || writing !== undefined) await (writing ?? schedule())

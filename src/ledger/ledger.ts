@@ -34,6 +34,8 @@ export type LedgerTimings = {
   sweepIntervalMs: number
   /** Most settlements written in one group commit. */
   groupCommitEntriesMax: number
+  /** How long a settlement waits for others to share its commit (0: only those of the same tick). */
+  groupCommitDelayMs: number
 }
 
 /**
@@ -54,8 +56,13 @@ export type Ledger = {
   balance: (accountId: string) => Promise<{ balanceMicros: number; updatedAtMs: number } | undefined>
   /** Adds credit (`top-up`, or a signed `adjustment`) under a caller-chosen unique id. */
   credit: (entry: { id: string; accountId: string; kind: 'top-up' | 'adjustment'; amountMicros: number; note: string | null }) => Promise<boolean>
-  /** Spend in the window: settled costs since `sinceMs` (oldest first, only when `detailed`) and what is held now. */
-  windowSpend: (accountId: string, sinceMs: number, detailed: boolean) => Promise<{ settledMicros: number; heldMicros: number; settled: Array<{ atMs: number; micros: number }> }>
+  /**
+   * Spend in the window: settled costs since `sinceMs`, what is held now, and the account's running settled total
+   * at the window's start (what `spendReachedAt` counts from). Costs the same however many requests the window holds.
+   */
+  windowSpend: (accountId: string, sinceMs: number) => Promise<{ settledMicros: number; heldMicros: number; baseTotalMicros: number }>
+  /** When the account's running settled total first reached `totalMicros`, or undefined if it has not. */
+  spendReachedAt: (accountId: string, totalMicros: number) => Promise<number | undefined>
   /** Heartbeat, then release reservations of dead processes and any older than the timeout. Returns how many. */
   sweep: () => Promise<number>
   /** Stops the sweeper and writes what is queued. */
@@ -68,7 +75,7 @@ const insufficientCredit = 'anvat: insufficient credit'
 export function createLedger(client: SqlClient, options: { now: () => number; instanceId: string; timings: LedgerTimings }): Ledger {
   const { now, instanceId, timings } = options
   const startedAtMs = now()
-  const groupCommit = createGroupCommit(client, timings.groupCommitEntriesMax)
+  const groupCommit = createGroupCommit(client, timings.groupCommitEntriesMax, timings.groupCommitDelayMs)
 
   const balance: Ledger['balance'] = async (accountId) => {
     const rows = await client.query<{ balance_micros: number; updated_at_ms: number }>({
@@ -158,23 +165,25 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
       })
       return result.rowsAffected > 0
     },
-    windowSpend: async (accountId, sinceMs, detailed) => {
-      const [totals] = await client.query<{ settled_micros: number | null; held_micros: number | null }>({
-        sql: `SELECT
-                (SELECT -SUM(amount_micros) FROM ledger_entries WHERE account_id = ? AND kind = 'settle' AND created_at_ms > ?) AS settled_micros,
-                (SELECT SUM(amount_micros) FROM open_reservations WHERE account_id = ?) AS held_micros`,
-        args: [accountId, sinceMs, accountId],
+    windowSpend: async (accountId, sinceMs) => {
+      // The window's settled spend is the running total now minus the total of the last mark at or before its start.
+      const [row] = await client.query<{ total_micros: number; base_micros: number | null; held_micros: number | null }>({
+        sql: `SELECT a.settled_total_micros AS total_micros,
+                (SELECT m.total_micros FROM spend_marks m WHERE m.account_id = a.id AND m.at_ms <= ? ORDER BY m.at_ms DESC, m.total_micros DESC LIMIT 1) AS base_micros,
+                (SELECT SUM(r.amount_micros) FROM open_reservations r WHERE r.account_id = a.id) AS held_micros
+              FROM accounts a WHERE a.id = ?`,
+        args: [sinceMs, accountId],
       })
-      const settled = detailed
-        ? (
-            await client.query<{ at_ms: number; micros: number }>({
-              sql: `SELECT created_at_ms AS at_ms, -amount_micros AS micros FROM ledger_entries
-                    WHERE account_id = ? AND kind = 'settle' AND created_at_ms > ? AND amount_micros < 0 ORDER BY created_at_ms LIMIT 100000`,
-              args: [accountId, sinceMs],
-            })
-          ).map((row) => ({ atMs: Number(row.at_ms), micros: Number(row.micros) }))
-        : []
-      return { settledMicros: Number(totals?.settled_micros ?? 0), heldMicros: Number(totals?.held_micros ?? 0), settled }
+      const totalMicros = Number(row?.total_micros ?? 0)
+      const baseTotalMicros = Number(row?.base_micros ?? 0)
+      return { settledMicros: totalMicros - baseTotalMicros, heldMicros: Number(row?.held_micros ?? 0), baseTotalMicros }
+    },
+    spendReachedAt: async (accountId, totalMicros) => {
+      const [row] = await client.query<{ at_ms: number }>({
+        sql: 'SELECT at_ms FROM spend_marks WHERE account_id = ? AND total_micros >= ? ORDER BY total_micros LIMIT 1',
+        args: [accountId, totalMicros],
+      })
+      return row === undefined ? undefined : Number(row.at_ms)
     },
     sweep,
     stop: async () => {
@@ -251,3 +260,4 @@ function usageRecordStatement(record: UsageRecordInput, settleId: string | null,
     ],
   }
 }
+

@@ -3,6 +3,7 @@ import ledger from '../../drizzle/0001_ledger.sql' with { type: 'text' }
 import ledgerTriggers from '../../drizzle/0002_ledger_triggers.sql' with { type: 'text' }
 import storedResponses from '../../drizzle/0003_stored_responses.sql' with { type: 'text' }
 import usageAttempts from '../../drizzle/0004_usage_attempts.sql' with { type: 'text' }
+import spendMarks from '../../drizzle/0005_spend_marks.sql' with { type: 'text' }
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
 /**
@@ -15,6 +16,7 @@ export const migrations: ReadonlyArray<{ tag: string; sql: string }> = [
   { tag: '0002_ledger_triggers', sql: ledgerTriggers },
   { tag: '0003_stored_responses', sql: storedResponses },
   { tag: '0004_usage_attempts', sql: usageAttempts },
+  { tag: '0005_spend_marks', sql: spendMarks },
 ]
 
 const breakpoint = '--> statement-breakpoint'

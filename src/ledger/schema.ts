@@ -16,6 +16,8 @@ export const accounts = sqliteTable(
     createdAtMs: integer('created_at_ms').notNull(),
     /** When the balance last moved. */
     updatedAtMs: integer('updated_at_ms').notNull().default(0),
+    /** Everything the account has ever been charged (settled), kept by a trigger (drizzle/0005_spend_marks.sql). */
+    settledTotalMicros: integer('settled_total_micros').notNull().default(0),
   },
   (table) => [check('accounts_balance_non_negative', sql`${table.balanceMicros} >= 0`)],
 )
@@ -76,7 +78,29 @@ export const openReservations = sqliteTable(
     instanceId: text('instance_id').notNull(),
     createdAtMs: integer('created_at_ms').notNull(),
   },
-  (table) => [index('open_reservations_instance_id').on(table.instanceId), index('open_reservations_created_at_ms').on(table.createdAtMs)],
+  (table) => [
+    index('open_reservations_instance_id').on(table.instanceId),
+    index('open_reservations_created_at_ms').on(table.createdAtMs),
+    index('open_reservations_account_id').on(table.accountId),
+  ],
+)
+
+/**
+ * The account's running settled total after each settle, written by a trigger with the settle entry. What an account
+ * spent since time T is its `settled_total_micros` now minus the total of its last mark at or before T: two index
+ * lookups, however many requests the window holds. The spend cap reads it on every request.
+ */
+export const spendMarks = sqliteTable(
+  'spend_marks',
+  {
+    id: integer('id').primaryKey({ autoIncrement: false }),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    atMs: integer('at_ms').notNull(),
+    totalMicros: integer('total_micros').notNull(),
+  },
+  (table) => [index('spend_marks_account_at').on(table.accountId, table.atMs, table.totalMicros), index('spend_marks_account_total').on(table.accountId, table.totalMicros)],
 )
 
 /** Gateway processes sharing this ledger, with their last heartbeat. */

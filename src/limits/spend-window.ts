@@ -18,23 +18,20 @@ export function decideSpend(input: { capMicros: number; settledMicros: number; h
 export const heldRetryAfterMs = 5_000
 
 /**
- * How long until enough of the oldest settled spend leaves the window for the request to fit. When no amount of
- * settled spend leaving would do (holds in flight fill the window, or the request alone is bigger than the cap), the
- * earliest useful retry is when a hold is released.
+ * How much of the window's settled spend must leave it before the request fits, or undefined when no amount would do:
+ * holds in flight alone fill the cap, or the request alone is bigger than it.
  */
-export function spendRetryAfterMs(input: {
-  capMicros: number
-  windowMs: number
-  nowMs: number
-  /** Settled costs inside the window, oldest first. */
-  settled: ReadonlyArray<{ atMs: number; micros: number }>
-  heldMicros: number
-  requestMicros: number
-}): number {
-  let leftMicros = input.settled.reduce((sum, entry) => sum + entry.micros, 0) + input.heldMicros
-  for (const entry of input.settled) {
-    leftMicros -= entry.micros
-    if (leftMicros + input.requestMicros <= input.capMicros) return Math.max(0, entry.atMs + input.windowMs - input.nowMs)
-  }
-  return heldRetryAfterMs
+export function spendToLeaveMicros(input: { capMicros: number; settledMicros: number; heldMicros: number; requestMicros: number }): number | undefined {
+  if (input.heldMicros + input.requestMicros > input.capMicros) return undefined
+  return Math.max(0, input.settledMicros + input.heldMicros + input.requestMicros - input.capMicros)
+}
+
+/**
+ * The wait before a refused request fits: until the settle that brings the window's leaving spend to what must leave
+ * (written at `leavesAtMs`) is a whole window old. Without one (see `spendToLeaveMicros`), the earliest useful retry
+ * is when a hold is released.
+ */
+export function spendRetryAfterMs(input: { windowMs: number; nowMs: number; leavesAtMs: number | undefined }): number {
+  if (input.leavesAtMs === undefined) return heldRetryAfterMs
+  return Math.max(0, input.leavesAtMs + input.windowMs - input.nowMs)
 }

@@ -4,7 +4,7 @@ import { formatMicrosAsUsd, parseUsdToMicros } from '../core/money.ts'
 import type { ApiKeyRecord } from '../ledger/keys.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { LimiterStore } from '../limits/limiter-store.ts'
-import { decideSpend, spendRetryAfterMs } from '../limits/spend-window.ts'
+import { decideSpend, spendRetryAfterMs, spendToLeaveMicros } from '../limits/spend-window.ts'
 
 /** The spend window when a plan names none: 5 hours. */
 const defaultWindowSeconds = 18_000
@@ -90,12 +90,13 @@ export function admitRequest(dependencies: GuardDependencies, apiKey: ApiKeyReco
       return limiters.serialize(apiKey.id, async () => {
         const nowMs = dependencies.now()
         const sinceMs = nowMs - limits.windowMs
-        const spend = await dependencies.ledger.windowSpend(apiKey.accountId, sinceMs, false)
+        const spend = await dependencies.ledger.windowSpend(apiKey.accountId, sinceMs)
         const decision = decideSpend({ capMicros, settledMicros: spend.settledMicros, heldMicros: spend.heldMicros, requestMicros })
         spendRemainingMicros = decision.remainingMicros
         if (!decision.allowed) {
-          const detailed = await dependencies.ledger.windowSpend(apiKey.accountId, sinceMs, true)
-          const retryAfterMs = spendRetryAfterMs({ capMicros, windowMs: limits.windowMs, nowMs, settled: detailed.settled, heldMicros: detailed.heldMicros, requestMicros })
+          const toLeaveMicros = spendToLeaveMicros({ capMicros, settledMicros: spend.settledMicros, heldMicros: spend.heldMicros, requestMicros })
+          const leavesAtMs = toLeaveMicros === undefined ? undefined : await dependencies.ledger.spendReachedAt(apiKey.accountId, spend.baseTotalMicros + toLeaveMicros)
+          const retryAfterMs = spendRetryAfterMs({ windowMs: limits.windowMs, nowMs, leavesAtMs })
           // Refused: take back its rate and slot first, so the headers say what the caller has left, as other 429s do.
           withdraw()
           fail('policy_rate_limited', `Spend limit exceeded: this key may spend $${formatMicrosAsUsd(capMicros)} per ${limits.windowMs / 1000} s window, counting requests in flight.`, {

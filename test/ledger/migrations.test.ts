@@ -24,6 +24,7 @@ test('applying twice changes nothing the second time', async () => {
     'gateway_instances',
     'ledger_entries',
     'open_reservations',
+    'spend_marks',
     'stored_responses',
     'usage_records',
   ])

@@ -1,10 +1,11 @@
 /**
  * The rolling spend cap: settled spend in the window plus open holds plus the new request's hold may reach the cap and
  * not pass it, and a refusal waits until enough of the oldest settled spend has left the window, or, when holds alone
- * are in the way, for the suggested hold wait.
+ * are in the way, for the suggested hold wait. Which settle frees enough is the ledger's to find
+ * (test/ledger/spend-window-ledger.test.ts).
  */
 import { describe, expect, test } from 'bun:test'
-import { decideSpend, heldRetryAfterMs, spendRetryAfterMs } from '../../src/limits/spend-window.ts'
+import { decideSpend, heldRetryAfterMs, spendRetryAfterMs, spendToLeaveMicros } from '../../src/limits/spend-window.ts'
 
 describe('decideSpend', () => {
   test('a request that brings the total exactly to the cap fits; one micro-USD more does not', () => {
@@ -27,49 +28,35 @@ describe('decideSpend', () => {
   })
 })
 
+describe('spendToLeaveMicros', () => {
+  test('what must leave the window is everything over the cap once the request is counted', () => {
+    expect(spendToLeaveMicros({ capMicros: 1_000, settledMicros: 900, heldMicros: 0, requestMicros: 200 })).toBe(100)
+    expect(spendToLeaveMicros({ capMicros: 1_000, settledMicros: 900, heldMicros: 300, requestMicros: 200 })).toBe(400)
+  })
+
+  test('holds that fill the cap on their own: nothing leaving would do', () => {
+    expect(spendToLeaveMicros({ capMicros: 1_000, settledMicros: 0, heldMicros: 900, requestMicros: 200 })).toBeUndefined()
+    expect(spendToLeaveMicros({ capMicros: 1_000, settledMicros: 900, heldMicros: 900, requestMicros: 200 })).toBeUndefined()
+  })
+
+  test('a request bigger than the cap on its own: nothing leaving would do', () => {
+    expect(spendToLeaveMicros({ capMicros: 1_000, settledMicros: 900, heldMicros: 0, requestMicros: 1_001 })).toBeUndefined()
+  })
+})
+
 describe('spendRetryAfterMs', () => {
   const windowMs = 10_000
-  const settled = [
-    { atMs: 1_000, micros: 300 },
-    { atMs: 2_000, micros: 300 },
-    { atMs: 3_000, micros: 300 },
-  ]
 
-  test('when the oldest settle leaving is enough: its time + the window − now', () => {
-    const input = { capMicros: 1_000, windowMs, nowMs: 5_000, settled, heldMicros: 0, requestMicros: 200 }
-    expect(decideSpend({ capMicros: 1_000, settledMicros: 900, heldMicros: 0, requestMicros: 200 }).allowed).toBe(false)
-    expect(spendRetryAfterMs(input)).toBe(1_000 + windowMs - 5_000)
+  test('until the settle that frees enough is a whole window old', () => {
+    expect(spendRetryAfterMs({ windowMs, nowMs: 5_000, leavesAtMs: 2_000 })).toBe(2_000 + windowMs - 5_000)
   })
 
-  test('when two must leave: the second one’s time, not the first’s', () => {
-    const input = { capMicros: 1_000, windowMs, nowMs: 5_000, settled, heldMicros: 0, requestMicros: 500 }
-    expect(spendRetryAfterMs(input)).toBe(2_000 + windowMs - 5_000)
-  })
-
-  test('open holds stay counted while settled spend leaves', () => {
-    // 900 settled + 300 held + 200 wanted: 300 and then 600 must leave before 300 + 300 + 200 fits 1000.
-    const input = { capMicros: 1_000, windowMs, nowMs: 5_000, settled, heldMicros: 300, requestMicros: 200 }
-    expect(spendRetryAfterMs(input)).toBe(2_000 + windowMs - 5_000)
-  })
-
-  test('held only: no settled spend can leave, so the hold wait is suggested', () => {
-    const input = { capMicros: 1_000, windowMs, nowMs: 5_000, settled: [], heldMicros: 900, requestMicros: 200 }
-    expect(spendRetryAfterMs(input)).toBe(heldRetryAfterMs)
+  test('nothing that leaves would do: the hold wait', () => {
+    expect(spendRetryAfterMs({ windowMs, nowMs: 5_000, leavesAtMs: undefined })).toBe(heldRetryAfterMs)
     expect(heldRetryAfterMs).toBeGreaterThan(0)
   })
 
-  test('holds that fill the cap even after every settle has left: the hold wait', () => {
-    const input = { capMicros: 1_000, windowMs, nowMs: 5_000, settled, heldMicros: 900, requestMicros: 200 }
-    expect(spendRetryAfterMs(input)).toBe(heldRetryAfterMs)
-  })
-
-  test('a request bigger than the cap on its own: the hold wait, not a window time', () => {
-    const input = { capMicros: 1_000, windowMs, nowMs: 5_000, settled, heldMicros: 0, requestMicros: 1_001 }
-    expect(spendRetryAfterMs(input)).toBe(heldRetryAfterMs)
-  })
-
-  test('an entry at the edge of the window gives no negative wait', () => {
-    const input = { capMicros: 1_000, windowMs, nowMs: 11_000, settled, heldMicros: 0, requestMicros: 200 }
-    expect(spendRetryAfterMs(input)).toBe(0)
+  test('a settle at the edge of the window gives no negative wait', () => {
+    expect(spendRetryAfterMs({ windowMs, nowMs: 13_000, leavesAtMs: 2_000 })).toBe(0)
   })
 })

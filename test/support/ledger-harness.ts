@@ -22,6 +22,7 @@ export const testTimings: LedgerTimings = {
   instanceTimeoutMs: 10_000,
   sweepIntervalMs: 3_600_000,
   groupCommitEntriesMax: 1_000,
+  groupCommitDelayMs: 0,
 }
 
 export type FakeClock = { now: () => number; advance: (durationMs: number) => void }
