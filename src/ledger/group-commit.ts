@@ -1,6 +1,13 @@
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
-type Pending = { statements: SqlStatement[]; resolve: () => void; reject: (error: unknown) => void }
+/**
+ * What a queued entry may ask for beyond its statements: `retry: false` for an entry whose failure is an answer, not
+ * an outage (a hold the balance no longer covers), so it fails at once instead of being retried; and `onWritten`,
+ * run as soon as the entry's commit is done, in the same tick as the write when the driver is synchronous.
+ */
+export type GroupCommitOptions = { retry?: boolean; onWritten?: () => void }
+
+type Pending = { statements: SqlStatement[]; options: GroupCommitOptions; resolve: () => void; reject: (error: unknown) => void }
 
 /** How long a failed group commit waits before trying again, doubling up to the maximum. */
 const retryDelayMs = 50
@@ -19,30 +26,42 @@ export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs
   let gathering: ReturnType<typeof setTimeout> | undefined
   let failureDelayMs = retryDelayMs
 
+  /** Writes entries as one transaction; with a synchronous driver their hooks run in the tick that wrote them. */
+  const write = async (entries: Pending[]) => {
+    const statements = entries.flatMap((pending) => pending.statements)
+    if (client.batchSync !== undefined) client.batchSync(statements)
+    else await client.batch(statements)
+    for (const pending of entries) pending.options.onWritten?.()
+  }
+
   const writeAll = async (): Promise<void> => {
     while (queue.length > 0) {
       const batch = queue.splice(0, entriesMax)
       try {
-        await client.batch(batch.flatMap((pending) => pending.statements))
+        await write(batch)
         failureDelayMs = retryDelayMs
         for (const pending of batch) pending.resolve()
       } catch (error) {
         if (batch.length > 1) {
-          // One bad settlement must not sink the others: write them one by one, keeping only the failures queued.
+          // One bad entry must not sink the others: write them one by one, keeping only the failures queued.
           const failed: Pending[] = []
           for (const pending of batch) {
             try {
-              await client.batch(pending.statements)
+              await write([pending])
               pending.resolve()
-            } catch {
+            } catch (entryError) {
+              if (pending.options.retry === false) pending.reject(entryError)
               // Kept for the retry below; its own error is reported if it never succeeds.
-              failed.push(pending)
+              else failed.push(pending)
             }
           }
           if (failed.length === 0) continue
           queue.unshift(...failed)
+        } else if (batch[0]?.options.retry === false) {
+          batch[0].reject(error)
+          continue
         } else queue.unshift(...batch)
-        // The database is unreachable or busy: keep the settlements, in order, and try again after a pause.
+        // The database is unreachable or busy: keep the entries, in order, and try again after a pause.
         await Bun.sleep(failureDelayMs)
         failureDelayMs = Math.min(retryDelayMaxMs, failureDelayMs * 2)
         if (failureDelayMs === retryDelayMaxMs) {
@@ -63,9 +82,9 @@ export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs
   }
 
   return {
-    add: (statements: SqlStatement[]) =>
+    add: (statements: SqlStatement[], options: GroupCommitOptions = {}) =>
       new Promise<void>((resolve, reject) => {
-        queue.push({ statements, resolve, reject })
+        queue.push({ statements, options, resolve, reject })
         if (writing !== undefined) return
         if (queue.length >= entriesMax) schedule()
         // Let the requests finishing in this tick (or within the delay) join the same commit.

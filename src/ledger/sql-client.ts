@@ -17,22 +17,31 @@ export type SqlClient = {
   run: (statement: SqlStatement) => Promise<{ rowsAffected: number }>
   /** Runs every statement in order in one write transaction: all take effect, or none and the error is thrown. */
   batch: (statements: SqlStatement[]) => Promise<Array<{ rowsAffected: number }>>
+  /**
+   * The same, finished when they return, for a driver that works in the caller's thread (bun:sqlite): a read and the
+   * bookkeeping that depends on it, or a write and its bookkeeping, happen with no other request in between.
+   */
+  querySync?: <Row = Record<string, unknown>>(statement: SqlStatement) => Row[]
+  batchSync?: (statements: SqlStatement[]) => Array<{ rowsAffected: number }>
   close: () => void
 }
 
 /** A bun:sqlite database as a SqlClient. Statements are prepared once and cached by bun:sqlite's `query`. */
 export function sqliteClient(database: Database): SqlClient {
+  const querySync = <Row,>(statement: SqlStatement) => database.query(statement.sql).all(...statement.args) as Row[]
+  const runSync = (statement: SqlStatement) => ({ rowsAffected: database.query(statement.sql).run(...statement.args).changes })
+  const batchSync = (statements: SqlStatement[]) => {
+    const apply = database.transaction(() => statements.map(runSync))
+    // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
+    return apply.immediate()
+  }
   return {
     kind: 'sqlite',
-    query: async <Row,>(statement: SqlStatement) => database.query(statement.sql).all(...statement.args) as Row[],
-    run: async (statement) => ({ rowsAffected: database.query(statement.sql).run(...statement.args).changes }),
-    batch: async (statements) => {
-      const apply = database.transaction(() =>
-        statements.map((statement) => ({ rowsAffected: database.query(statement.sql).run(...statement.args).changes })),
-      )
-      // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
-      return apply.immediate()
-    },
+    query: async <Row,>(statement: SqlStatement) => querySync<Row>(statement),
+    run: async (statement) => runSync(statement),
+    batch: async (statements) => batchSync(statements),
+    querySync,
+    batchSync,
     close: () => database.close(),
   }
 }

@@ -3,11 +3,15 @@ import { createLedger, type Ledger, type LedgerTimings } from '../../src/ledger/
 import type { SqlClient } from '../../src/ledger/sql-client.ts'
 import { booksOf, fakeClock, ledgerBackends, openAccount, openTestDatabase, scalar, testTimings, usageRecordFor, type TestDatabase } from '../support/ledger-harness.ts'
 
-/** A SqlClient that counts its batches, and can be told to fail the next few. */
+/**
+ * A SqlClient that counts its batches, and can be told to fail the next few. Asynchronous only, so holds are written
+ * on the request's path (as on libSQL) and every batch counted here is a group of settlements.
+ */
 function countingClient(client: SqlClient) {
   const counts = { batches: 0, failuresToInject: 0 }
+  const { querySync: _querySync, batchSync: _batchSync, ...asynchronous } = client
   const wrapped: SqlClient = {
-    ...client,
+    ...asynchronous,
     batch: async (statements) => {
       counts.batches += 1
       if (counts.failuresToInject > 0) {

@@ -54,6 +54,8 @@ export async function balanceMicros(gateway: TestGateway): Promise<number> {
 
 /** The amount a request held, read from its `:reserve` entry; undefined if it never reserved. */
 export async function holdMicros(gateway: TestGateway, requestId: string): Promise<number | undefined> {
+  // Holds are written with the next group commit, after the request has gone on.
+  await gateway.ledger.flush()
   const rows = await gateway.connection.client.query<{ amount_micros: number }>({
     sql: 'SELECT amount_micros FROM ledger_entries WHERE id = ?',
     args: [`${requestId}:reserve`],
@@ -75,6 +77,7 @@ export async function usageRecordOf(gateway: TestGateway, requestId: string): Pr
 
 /** Whether the request still has an open reservation. */
 export async function isHeld(gateway: TestGateway, requestId: string): Promise<boolean> {
+  await gateway.ledger.flush()
   const rows = await gateway.connection.client.query({ sql: 'SELECT 1 FROM open_reservations WHERE request_id = ?', args: [requestId] })
   return rows.length > 0
 }

@@ -105,6 +105,7 @@ export async function readEvents(response: Response, eventsWanted: number): Prom
 
 /** The key's open holds, in micro-USD, straight from the ledger. */
 export async function openHoldsMicros(gateway: TestGateway): Promise<number> {
+  await gateway.ledger.flush()
   const [row] = await gateway.connection.client.query<{ total: number }>({
     sql: 'SELECT COALESCE(SUM(amount_micros), 0) AS total FROM open_reservations WHERE account_id = ?',
     args: [gateway.accountId],
