@@ -44,8 +44,9 @@ const connections = Number(flags.connections)
 const tokens = Number(flags.tokens)
 const streamCount = quick ? Math.min(200, Number(flags.streams)) : Number(flags.streams)
 const firstTokenRequests = quick ? 50 : Number(flags['first-token-requests'])
-/** Paced mocks: a token every 5 ms for first-token timing; a token every 250 ms for streams held open ~15 s. */
+/** Paced mocks: 8 tokens 5 ms apart for first-token timing; a token every 250 ms for streams held open ~15 s. */
 const pacedTokenDelayMs = 5
+const pacedTokens = 8
 const longStream = { tokens: 60, tokenDelayMs: 250 }
 /** Bun's fetch keeps at most 256 requests in flight unless told otherwise; the stream hold needs more. */
 const fetchConcurrencyEnv = { BUN_CONFIG_MAX_HTTP_REQUESTS: String(Math.max(2048, streamCount * 2)) }
@@ -196,7 +197,7 @@ async function main() {
   if (flags['no-peer']) only.delete('portkey')
   log(`load generator: ${loadGenerator()}${loadGenerator() === 'wrk' ? '' : ' (millisecond latency buckets; install wrk for microseconds)'}`)
   const mock = await startMock('mock', tokens, 0)
-  const pacedMock = await startMock('paced mock', tokens, pacedTokenDelayMs)
+  const pacedMock = await startMock('paced mock', pacedTokens, pacedTokenDelayMs)
   const longMock = await startMock('long mock', longStream.tokens, longStream.tokenDelayMs)
   const plain = await startPlainProxy('plain proxy', mock.url)
   const pacedPlain = await startPlainProxy('paced plain proxy', pacedMock.url)
