@@ -46,7 +46,7 @@ function build(target: string): Outcome {
   rmSync(outfile, { force: true })
   const flags = ['--minify', '--sourcemap', '--bytecode', '--format=esm']
   const result = Bun.spawnSync(
-    [process.execPath, 'build', join(root, 'src', 'main.ts'), '--compile', `--target=${target}`, ...flags,
+    [process.execPath, 'build', join(root, 'src', 'main.ts'), join(root, 'src', 'ledger', 'sqlite-writer.ts'), '--compile', `--target=${target}`, ...flags,
       '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--outfile', outfile],
     { cwd: root, stdout: 'pipe', stderr: 'pipe' },
   )

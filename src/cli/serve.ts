@@ -174,7 +174,7 @@ type StartOptions = {
 export async function startGateway(options: StartOptions): Promise<ServeHandle> {
   const logger = createLogger(options.logLevel, options.io.stdout, options.now)
   const lifecycle: Lifecycle = { state: 'starting', startedMs: options.now() }
-  const connection = await openLedger(options.ledgerLocation, options.now())
+  const connection = await openLedger(options.ledgerLocation, options.now(), { writerThread: true })
   const ledger = createLedger(connection.client, { now: options.now, instanceId: `gw_${randomBase62(12)}`, timings: options.config.limits })
   // Holds left by a process that died are released once its heartbeat is stale; sweep now, then on the interval.
   await ledger.sweep()

@@ -97,8 +97,9 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
   }
 
   /**
-   * Reads rows and the unwritten holds together: on a synchronous driver in the same tick, so a group commit cannot
-   * land in between and count a hold twice or not at all.
+   * Reads rows and the unwritten holds together, in one tick when the driver reads synchronously. With writes on a
+   * writer thread, a hold committed there but not yet answered is counted twice for that moment, never not at all:
+   * a reader errs towards refusing, never towards holding more than the balance.
    */
   const readWithUnwritten = async <Row,>(statement: SqlStatement, accountId: string): Promise<{ rows: Row[]; unwrittenMicros: number }> => {
     if (client.querySync !== undefined) return { rows: client.querySync<Row>(statement), unwrittenMicros: unwrittenOf(accountId) }
@@ -123,7 +124,7 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
   ]
 
   /**
-   * A hold on a synchronous driver (bun:sqlite) while no other gateway process shares the database: decided in
+   * A hold on a local SQLite file (reads in this thread) while no other gateway process shares it: decided in
    * memory against the balance as written minus this process's unwritten holds, in one tick so no other request can
    * slip in between, then written with the next group commit instead of a commit of its own on the request's path. A
    * crash before that commit loses only the hold (the request was never billed either). Undefined when another live
@@ -206,7 +207,7 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
   return {
     instanceId,
     reserve: async (hold) => {
-      const decided = client.querySync === undefined || client.batchSync === undefined ? undefined : reserveWriteBehind(hold, client.querySync)
+      const decided = client.querySync === undefined ? undefined : reserveWriteBehind(hold, client.querySync)
       return decided ?? reserveNow(hold)
     },
     release,

@@ -99,6 +99,13 @@ test('200 simultaneous requests across two processes: exactly the affordable ten
 
   const chargedMicros = served.reduce((sum, response) => sum + parseUsdToMicros(response.cost!)!, 0)
   expect(chargedMicros).toBeGreaterThan(0)
-  const balance = (await (await fetch(`${urls[0]}/v1/balance`, { headers: { 'x-api-key': key } })).json()) as { balance_usd: number }
-  expect(Math.round(balance.balance_usd * 1e6)).toBe(creditMicros - chargedMicros)
+  // Each gateway writes its charges with its next group commit, milliseconds after it answers: the other gateway's
+  // balance shows them once written.
+  const balanceMicros = async () => {
+    const balance = (await (await fetch(`${urls[0]}/v1/balance`, { headers: { 'x-api-key': key } })).json()) as { balance_usd: number }
+    return Math.round(balance.balance_usd * 1e6)
+  }
+  const deadlineMs = Date.now() + 5_000
+  while ((await balanceMicros()) !== creditMicros - chargedMicros && Date.now() < deadlineMs) await Bun.sleep(20)
+  expect(await balanceMicros()).toBe(creditMicros - chargedMicros)
 }, 30_000)
