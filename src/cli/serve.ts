@@ -7,7 +7,7 @@ import { createLedger, type Ledger } from '../ledger/ledger.ts'
 import type { Lifecycle } from '../routes/dependencies.ts'
 import { createApp, type Gateway } from '../server/app.ts'
 import { createInFlight, listen, type InFlight } from '../server/listen.ts'
-import { createLogger, logLevels, type Logger, type LogLevel } from '../server/logger.ts'
+import { bufferLines, createLogger, logLevels, type Logger, type LogLevel } from '../server/logger.ts'
 import { serveHelp } from './help.ts'
 import { exitCodes, usageError, type CommandIo } from './io.ts'
 import { describeLocation, ledgerLocation, ledgerOptions } from './ledger-options.ts'
@@ -172,7 +172,9 @@ type StartOptions = {
 
 /** Opens the ledger and starts serving; the returned `stop` drains and closes everything. */
 export async function startGateway(options: StartOptions): Promise<ServeHandle> {
-  const logger = createLogger(options.logLevel, options.io.stdout, options.now)
+  // Request lines are gathered and written once per event-loop turn; the drain writes the last of them.
+  const output = bufferLines(options.io.stdout)
+  const logger = createLogger(options.logLevel, output.write, options.now)
   const lifecycle: Lifecycle = { state: 'starting', startedMs: options.now() }
   const connection = await openLedger(options.ledgerLocation, options.now(), { writerThread: true })
   const ledger = createLedger(connection.client, { now: options.now, instanceId: `gw_${randomBase62(12)}`, timings: options.config.limits })
@@ -201,7 +203,7 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
   lifecycle.state = 'ready'
   const url = `http://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${server.port}`
   logger.info('listening', { url, models: options.config.models.length, database: describeLocation(options.ledgerLocation), admin: options.adminToken !== undefined })
-  return { url, gateway, ...createDrain({ server, inFlight, lifecycle, ledger, connection, logger, now: options.now, timeoutMs: options.drainTimeoutMs }) }
+  return { url, gateway, ...createDrain({ server, inFlight, lifecycle, ledger, connection, logger, flushLog: output.flush, now: options.now, timeoutMs: options.drainTimeoutMs }) }
 }
 
 type DrainParts = {
@@ -211,6 +213,8 @@ type DrainParts = {
   ledger: Ledger
   connection: LedgerConnection
   logger: Logger
+  /** Writes the log lines still gathered. */
+  flushLog: () => void
   now: () => number
   /** How long in-flight requests and streams may run on once the drain starts. */
   timeoutMs: number
@@ -251,6 +255,7 @@ function createDrain(parts: DrainParts): Pick<ServeHandle, 'stop' | 'force'> {
     }
     const outcome = cutCount === 0 ? 'drained' : reason
     logger[cutCount === 0 ? 'info' : 'warn']('stopped', { outcome, cut: cutCount, duration_ms: parts.now() - startedMs })
+    parts.flushLog()
     return { outcome, cutCount }
   }
   let stopping: Promise<StopReport> | undefined

@@ -32,3 +32,30 @@ function formatValue(value: string | number | boolean): string {
   const text = String(value)
   return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text)
 }
+
+/**
+ * Gathers lines and writes them together once per turn of the event loop (or sooner past `bytesMax`): under load one
+ * write call carries many request lines instead of one each. `flush` writes what is gathered now.
+ */
+export function bufferLines(write: (text: string) => void, bytesMax = 65_536): { write: (line: string) => void; flush: () => void } {
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const text = pending
+    pending = ''
+    write(text)
+  }
+  return {
+    write: (line) => {
+      pending += line
+      if (pending.length >= bytesMax) flush()
+      else if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    },
+    flush,
+  }
+}

@@ -1,6 +1,6 @@
 import { gatewayError, type GatewayError } from '../core/error.ts'
 import type { SseFrame, StreamMeter, StreamTracker } from '../core/stream.ts'
-import { completeEventsLength, createSseDecoder, encodeSseComment, encodeSseFrame, splitEvents } from './sse.ts'
+import { completeEventsLength, createSseDecoder, encodeSseComment, encodeSseFrames, splitEvents } from './sse.ts'
 
 /** How a relayed stream ended, for logging and settlement; `upstream-error` is an in-band error from the upstream. */
 export type StreamOutcome = 'completed' | 'upstream-error' | 'cut' | 'idle-timeout' | 'client-aborted' | 'too-large'
@@ -84,23 +84,22 @@ export function passthroughStream(
     options.meter.observe(frame)
   }
 
-  /** Writes translated frames, each its own event, and lets the tracker follow what the caller receives. */
+  /** Writes translated frames as one chunk, and lets the tracker follow what the caller receives. */
   const emit = (controller: ReadableStreamDefaultController<Uint8Array>, frames: OutputFrame[]): boolean => {
-    for (const frame of frames) {
-      controller.enqueue(encodeSseFrame(frame))
-      options.tracker.observe({ event: frame.event, data: frame.data, id: undefined })
-    }
-    return frames.length > 0
+    if (frames.length === 0) return false
+    controller.enqueue(encodeSseFrames(frames))
+    for (const frame of frames) options.tracker.observe({ event: frame.event, data: frame.data, id: undefined })
+    return true
   }
 
-  /** Meters each upstream event, then translates it. */
+  /** Meters each upstream event and translates it; what one upstream chunk becomes is written together. */
   const translate = (controller: ReadableStreamDefaultController<Uint8Array>, translator: FrameTranslator, bytes: Uint8Array): boolean => {
-    let sent = false
+    const frames: OutputFrame[] = []
     for (const frame of decoder.push(bytes)) {
       options.meter.observe(frame)
-      if (emit(controller, translator.step(frame))) sent = true
+      frames.push(...translator.step(frame))
     }
-    return sent
+    return emit(controller, frames)
   }
 
   /**

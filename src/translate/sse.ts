@@ -125,10 +125,14 @@ export function splitEvents(bytes: Uint8Array): Uint8Array[] {
 
 const encoder = new TextEncoder()
 
-/** Serialises one event. `data` holds no line breaks when it is JSON.stringify output. */
-export function encodeSseFrame(frame: { event?: string; data: string }): Uint8Array {
-  const eventLine = frame.event === undefined ? '' : `event: ${frame.event}\n`
-  return encoder.encode(`${eventLine}data: ${frame.data}\n\n`)
+/**
+ * Serialises events into one chunk, so the events one upstream chunk becomes reach the socket in one write. `data`
+ * holds no line breaks when it is JSON.stringify output.
+ */
+export function encodeSseFrames(frames: ReadonlyArray<{ event?: string; data: string }>): Uint8Array {
+  let text = ''
+  for (const frame of frames) text += `${frame.event === undefined ? '' : `event: ${frame.event}\n`}data: ${frame.data}\n\n`
+  return encoder.encode(text)
 }
 
 /** Serialises a comment line, which every SSE client skips: used for keepalive and trailing metadata. */

@@ -13,7 +13,7 @@ import { encodeResponse as encodeResponsesResponse, type EncodeResponseOptions }
 import { encodeStream as encodeResponsesStream } from '../../src/dialects/openai-responses/encode-stream.ts'
 import { frameTranslator } from '../../src/translate/frame-translator.ts'
 import type { FrameTranslator, OutputFrame } from '../../src/translate/passthrough-stream.ts'
-import { createSseDecoder, encodeSseFrame } from '../../src/translate/sse.ts'
+import { createSseDecoder, encodeSseFrames } from '../../src/translate/sse.ts'
 
 /*
  * The cross-dialect translations the routes wire (src/routes/translation.ts, translation-responses.ts), stamped with
@@ -99,7 +99,7 @@ export function translateStream(pair: TranslationPair, chunks: Iterable<Uint8Arr
   const translator = createGoldenTranslator(pair)
   const output: Uint8Array[] = []
   const write = (frames: OutputFrame[]) => {
-    for (const frame of frames) output.push(encodeSseFrame(frame))
+    output.push(encodeSseFrames(frames))
   }
   for (const chunk of chunks) for (const frame of decoder.push(chunk)) write(translator.step(frame))
   for (const frame of decoder.end()) write(translator.step(frame))

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { completeEventsLength, createSseDecoder, encodeSseComment, encodeSseFrame } from '../../src/translate/sse.ts'
+import { completeEventsLength, createSseDecoder, encodeSseComment, encodeSseFrames } from '../../src/translate/sse.ts'
 
 const encoder = new TextEncoder()
 
@@ -71,8 +71,10 @@ describe('completeEventsLength', () => {
   })
 })
 
-test('encodeSseFrame and encodeSseComment write the wire form', () => {
-  expect(new TextDecoder().decode(encodeSseFrame({ event: 'error', data: '{}' }))).toBe('event: error\ndata: {}\n\n')
-  expect(new TextDecoder().decode(encodeSseFrame({ data: '[DONE]' }))).toBe('data: [DONE]\n\n')
+test('encodeSseFrames and encodeSseComment write the wire form', () => {
+  expect(new TextDecoder().decode(encodeSseFrames([{ event: 'error', data: '{}' }]))).toBe('event: error\ndata: {}\n\n')
+  expect(new TextDecoder().decode(encodeSseFrames([{ data: '[DONE]' }]))).toBe('data: [DONE]\n\n')
+  expect(new TextDecoder().decode(encodeSseFrames([{ event: 'ping', data: '{"type":"ping"}' }, { data: '[DONE]' }]))).toBe('event: ping\ndata: {"type":"ping"}\n\ndata: [DONE]\n\n')
+  expect(encodeSseFrames([])).toHaveLength(0)
   expect(new TextDecoder().decode(encodeSseComment('keepalive'))).toBe(': keepalive\n\n')
 })

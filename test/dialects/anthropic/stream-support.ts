@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk'
 import type { SseFrame } from '../../../src/core/stream.ts'
-import { createSseDecoder, encodeSseFrame } from '../../../src/translate/sse.ts'
+import { createSseDecoder, encodeSseFrames } from '../../../src/translate/sse.ts'
 import type { AnthropicSseFrame } from '../../../src/dialects/anthropic/wire.ts'
 import { rechunk } from '../../support/fixtures.ts'
 
@@ -29,7 +29,7 @@ export function framesOf(text: string, chunkBytes?: number): SseFrame[] {
 
 /** The bytes a client receives for these frames. */
 export function bytesOf(frames: AnthropicSseFrame[]): Uint8Array {
-  return Buffer.concat(frames.map((frame) => encodeSseFrame(frame)))
+  return Buffer.from(encodeSseFrames(frames))
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import type { CanonicalStreamEvent } from '../../../src/core/canonical.ts'
 import { encodeStream, type EncodeStreamOptions, type OpenAIChatStreamFrame } from '../../../src/dialects/openai-chat/encode-stream.ts'
-import { encodeSseFrame } from '../../../src/translate/sse.ts'
+import { encodeSseFrames } from '../../../src/translate/sse.ts'
 import { runTransducer } from '../../../src/core/transducer.ts'
 import { azurePromptFilterChunk, chatChunk, chatStreamBody, decodeChatStream, toolCallDelta, usageChunk } from '../../support/builders/openai-chat-stream.ts'
 import { readFixture } from '../../support/fixtures.ts'
@@ -26,7 +26,7 @@ async function accumulate(body: Uint8Array | string) {
   return stream.finalChatCompletion()
 }
 
-const bytesOf = (frames: OpenAIChatStreamFrame[]) => Buffer.concat(frames.map((frame) => encodeSseFrame(frame)))
+const bytesOf = (frames: OpenAIChatStreamFrame[]) => Buffer.from(encodeSseFrames(frames))
 
 const textEvents: CanonicalStreamEvent[] = [
   { type: 'message-start', id: 'msg_1', model: 'claude-sonnet-4' },

@@ -5,7 +5,7 @@ import { runTransducer } from '../../../src/core/transducer.ts'
 import { encodeResponse } from '../../../src/dialects/openai-responses/encode-response.ts'
 import { encodeStream, type EncodeStreamOptions } from '../../../src/dialects/openai-responses/encode-stream.ts'
 import { unpackReasoningContent } from '../../../src/dialects/openai-responses/reasoning-content.ts'
-import { encodeSseFrame } from '../../../src/translate/sse.ts'
+import { encodeSseFrames } from '../../../src/translate/sse.ts'
 import { rejectionOf } from '../../support/sdk-traffic.ts'
 
 /*
@@ -41,7 +41,7 @@ function clientAnswering(body: string, contentType: string): OpenAI {
 /** The SSE text a client receives for these canonical events. */
 function sseOf(events: CanonicalStreamEvent[]): string {
   const frames = runTransducer(encodeStream(options), events)
-  return Buffer.concat(frames.map((frame) => encodeSseFrame(frame))).toString('utf8')
+  return Buffer.from(encodeSseFrames(frames)).toString('utf8')
 }
 
 /** What `client.responses.stream(…).finalResponse()` returns for the encoded stream. */
