@@ -8,7 +8,7 @@
  * long-lived streams, ledger settles per second, what the limiter costs, and cold start.
  *
  *   npm run bench -- [--seconds 5] [--connections 32] [--streams 1000] [--quick] [--no-peer] [--no-extras]
- *                    [--only direct|plain-proxy|anvat|portkey …] [--route 'chat → openai' …]
+ *                    [--only direct|plain-proxy|anvat|portkey …] [--route 'chat → openai' …] [--generator wrk|autocannon]
  *
  * Writes bench/results/overhead.json, overhead.md and overhead.svg. Every load targets 127.0.0.1, and every loop is
  * bounded in count and time.
@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadGenerator, runLoad, type LoadRequest, type LoadResult } from './overhead/load.ts'
+import { chooseLoadGenerator, loadGenerator, runLoad, type LoadRequest, type LoadResult } from './overhead/load.ts'
 import { freePort, rssMebibytes, startListening, startPolled, watchProcess, type Service } from './overhead/processes.ts'
 import { renderChart, renderMarkdown, type Extra, type Report, type StreamHold, type TargetResult } from './overhead/report.ts'
 import { gatewayRequest, portkeyRequest, routes, upstreamRequest, type Route, type TargetName } from './overhead/scenarios.ts'
@@ -35,6 +35,7 @@ const { values: flags } = parseArgs({
     'no-extras': { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     route: { type: 'string', multiple: true },
+    generator: { type: 'string' },
   },
 })
 const quick = flags.quick
@@ -192,6 +193,7 @@ function runScript(title: string, script: string, args: string[]): Extra {
 }
 
 async function main() {
+  chooseLoadGenerator(flags.generator)
   await ensureBinary()
   const only = new Set(flags.only ?? ['direct', 'plain-proxy', 'anvat', 'portkey'])
   if (flags['no-peer']) only.delete('portkey')

@@ -23,8 +23,17 @@ export type LoadResult = {
 const scriptDirectory = mkdtempSync(join(tmpdir(), 'anvat-bench-load-'))
 let scriptCount = 0
 
+let chosen: 'wrk' | 'autocannon' | undefined
+
+/** Picks the generator: the one asked for, else wrk when it is on PATH, else autocannon. */
+export function chooseLoadGenerator(asked: string | undefined) {
+  if (asked !== undefined && asked !== 'wrk' && asked !== 'autocannon') throw new Error(`--generator must be wrk or autocannon, got '${asked}'`)
+  if (asked === 'wrk' && Bun.which('wrk') === null) throw new Error('wrk is not on PATH (apt-get install wrk)')
+  chosen = asked ?? (Bun.which('wrk') === null ? 'autocannon' : 'wrk')
+}
+
 export function loadGenerator(): 'wrk' | 'autocannon' {
-  return Bun.which('wrk') === null ? 'autocannon' : 'wrk'
+  return chosen ?? (Bun.which('wrk') === null ? 'autocannon' : 'wrk')
 }
 
 /** A Lua long string that cannot be closed by anything inside `text`. */
