@@ -27,7 +27,12 @@ async function measure(mode: string, groupCommitEntriesMax: number): Promise<Row
     const connection = await openLedger({ path: join(directory, 'ledger.db') }, Date.now())
     const { accountId } = await createKey(connection, { name: 'bench', creditMicros: holdMicros * settlesCount }, Date.now())
     let batches = 0
-    const client: SqlClient = { ...connection.client, batch: (statements) => ((batches += 1), connection.client.batch(statements)) }
+    const { batchSync } = connection.client
+    const client: SqlClient = {
+      ...connection.client,
+      batch: (statements) => ((batches += 1), connection.client.batch(statements)),
+      ...(batchSync === undefined ? {} : { batchSync: (statements) => ((batches += 1), batchSync(statements)) }),
+    }
     const ledger = createLedger(client, { now: Date.now, instanceId: 'gw_bench', timings: { ...defaultLimits, sweepIntervalMs: 3_600_000, groupCommitEntriesMax } })
     const requestIds = Array.from({ length: settlesCount }, (_, index) => `req_${index}`)
     for (const requestId of requestIds) {
