@@ -197,7 +197,7 @@ async function main() {
   await ensureBinary()
   const only = new Set(flags.only ?? ['direct', 'plain-proxy', 'anvat', 'portkey'])
   if (flags['no-peer']) only.delete('portkey')
-  log(`load generator: ${loadGenerator()}${loadGenerator() === 'wrk' ? '' : ' (millisecond latency buckets; install wrk for microseconds)'}`)
+  log(`load generator: ${loadGenerator() === 'wrk' ? 'wrk' : 'autocannon (many connections; one connection: a timed fetch loop), install wrk for both in microseconds'}`)
   const mock = await startMock('mock', tokens, 0)
   const pacedMock = await startMock('paced mock', pacedTokens, pacedTokenDelayMs)
   const longMock = await startMock('long mock', longStream.tokens, longStream.tokenDelayMs)
@@ -247,7 +247,7 @@ async function main() {
   const report: Report = {
     generatedAt: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: navigator.hardwareConcurrency, bun: Bun.version, platform: `${process.platform}-${process.arch}` },
-    settings: { generator: loadGenerator(), seconds, warmupSeconds, connections, tokens, pacedTokenDelayMs, firstTokenRequests, streamCount, longStream, peer: 'skipped' in portkey ? `skipped: ${portkey.skipped}` : '@portkey-ai/gateway 1.15.2' },
+    settings: { generator: loadGenerator() === 'wrk' ? 'wrk' : 'autocannon (1 connection: a timed fetch loop)', seconds, warmupSeconds, connections, tokens, pacedTokenDelayMs, firstTokenRequests, streamCount, longStream, peer: 'skipped' in portkey ? `skipped: ${portkey.skipped}` : '@portkey-ai/gateway 1.15.2' },
     routes: results,
     streamHolds: holds,
     extras,

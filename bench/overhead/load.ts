@@ -1,7 +1,8 @@
 /**
  * Drives load at one URL with a real load generator and returns requests/s and latency percentiles: `wrk` when it is
  * on PATH (microsecond latencies, one C thread; `apt-get install wrk`), otherwise `autocannon` from devDependencies
- * (run under Node, millisecond latency buckets). Every run is bounded by its duration; wrk also by its timeout.
+ * (run under Node, millisecond latency buckets) for many connections and a timed fetch loop for one. Every run is
+ * bounded by its duration; wrk also by its timeout.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,7 +11,7 @@ import { join } from 'node:path'
 export type LoadRequest = { url: string; headers: Record<string, string>; body: string }
 
 export type LoadResult = {
-  generator: 'wrk' | 'autocannon'
+  generator: 'wrk' | 'autocannon' | 'fetch loop'
   connections: number
   seconds: number
   requests: number
@@ -104,7 +105,41 @@ async function runAutocannon(request: LoadRequest, connections: number, seconds:
   }
 }
 
-/** Runs `seconds` of load from `connections` keep-alive connections, each sending the next request once answered. */
+/**
+ * One connection without wrk: a sequential loop of Bun fetches timed with performance.now(), for latencies in
+ * microseconds where autocannon would round them to whole milliseconds. Bounded by `seconds` and by `requestsMax`.
+ */
+async function runFetchLoop(request: LoadRequest, seconds: number, requestsMax = 1_000_000): Promise<LoadResult> {
+  const latencies: number[] = []
+  let errors = 0
+  const startedMs = performance.now()
+  const endMs = startedMs + seconds * 1000
+  while (performance.now() < endMs && latencies.length < requestsMax) {
+    const sentMs = performance.now()
+    const response = await fetch(request.url, { method: 'POST', headers: request.headers, body: request.body })
+    await response.arrayBuffer()
+    latencies.push(performance.now() - sentMs)
+    if (!response.ok) errors += 1
+  }
+  const elapsedSeconds = (performance.now() - startedMs) / 1000
+  const sorted = latencies.toSorted((a, b) => a - b)
+  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))] ?? Number.NaN
+  return {
+    generator: 'fetch loop',
+    connections: 1,
+    seconds: elapsedSeconds,
+    requests: latencies.length,
+    requestsPerSecond: latencies.length / elapsedSeconds,
+    errors,
+    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: latencies.reduce((sum, value) => sum + value, 0) / Math.max(1, latencies.length), max: sorted.at(-1) ?? Number.NaN },
+  }
+}
+
+/**
+ * Runs `seconds` of load from `connections` keep-alive connections, each sending the next request once answered.
+ * Without wrk, one connection is a timed fetch loop and more are autocannon.
+ */
 export function runLoad(request: LoadRequest, connections: number, seconds: number): Promise<LoadResult> {
-  return loadGenerator() === 'wrk' ? runWrk(request, connections, seconds) : runAutocannon(request, connections, seconds)
+  if (loadGenerator() === 'wrk') return runWrk(request, connections, seconds)
+  return connections === 1 ? runFetchLoop(request, seconds) : runAutocannon(request, connections, seconds)
 }
