@@ -1,5 +1,6 @@
 import type { Usage } from '../core/usage.ts'
 import { createGroupCommit } from './group-commit.ts'
+import { createHoldBook } from './holds.ts'
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
 /** What is written about one metered request, beside its money. */
@@ -69,104 +70,13 @@ export type Ledger = {
   stop: () => Promise<void>
 }
 
-const insufficientCredit = 'anvat: insufficient credit'
-
-type HoldRequest = { accountId: string; requestId: string; amountMicros: number }
-type HoldResult = { ok: true } | { ok: false; availableMicros: number }
-
 /** Creates the ledger for one gateway process over `client`. */
 export function createLedger(client: SqlClient, options: { now: () => number; instanceId: string; timings: LedgerTimings }): Ledger {
   const { now, instanceId, timings } = options
   const startedAtMs = now()
   const groupCommit = createGroupCommit(client, timings.groupCommitEntriesMax, timings.groupCommitDelayMs)
 
-  // Holds not yet written, per account (write-behind, see `reserve`): every balance this process reads has them taken
-  // off, and every window's held spend has them added, until their commit lands.
-  const unwrittenHolds = new Map<string, number>()
-  const unwrittenHoldIds = new Set<string>()
-  const unwrittenOf = (accountId: string) => unwrittenHolds.get(accountId) ?? 0
-  const addUnwritten = (accountId: string, micros: number) => {
-    const next = unwrittenOf(accountId) + micros
-    if (next === 0) unwrittenHolds.delete(accountId)
-    else unwrittenHolds.set(accountId, next)
-  }
-  const balanceStatement = (accountId: string): SqlStatement => ({ sql: 'SELECT balance_micros, updated_at_ms FROM accounts WHERE id = ?', args: [accountId] })
-  const balanceOf = (rows: Array<{ balance_micros: number; updated_at_ms: number }>, unwrittenMicros: number) => {
-    const row = rows[0]
-    return row === undefined ? undefined : { balanceMicros: Number(row.balance_micros) - unwrittenMicros, updatedAtMs: Number(row.updated_at_ms) }
-  }
-
-  /**
-   * Reads rows and the unwritten holds together, in one tick when the driver reads synchronously. With writes on a
-   * writer thread, a hold committed there but not yet answered is counted twice for that moment, never not at all:
-   * a reader errs towards refusing, never towards holding more than the balance.
-   */
-  const readWithUnwritten = async <Row,>(statement: SqlStatement, accountId: string): Promise<{ rows: Row[]; unwrittenMicros: number }> => {
-    if (client.querySync !== undefined) return { rows: client.querySync<Row>(statement), unwrittenMicros: unwrittenOf(accountId) }
-    const rows = await client.query<Row>(statement)
-    return { rows, unwrittenMicros: unwrittenOf(accountId) }
-  }
-
-  const balance: Ledger['balance'] = async (accountId) => {
-    const { rows, unwrittenMicros } = await readWithUnwritten<{ balance_micros: number; updated_at_ms: number }>(balanceStatement(accountId), accountId)
-    return balanceOf(rows, unwrittenMicros)
-  }
-
-  const reserveStatements = (hold: HoldRequest, nowMs: number): SqlStatement[] => [
-    {
-      sql: "INSERT INTO ledger_entries (id, account_id, kind, amount_micros, request_id, note, created_at_ms) VALUES (?, ?, 'reserve', ?, ?, NULL, ?)",
-      args: [`${hold.requestId}:reserve`, hold.accountId, -hold.amountMicros, hold.requestId, nowMs],
-    },
-    {
-      sql: 'INSERT INTO open_reservations (request_id, account_id, amount_micros, instance_id, created_at_ms) VALUES (?, ?, ?, ?, ?)',
-      args: [hold.requestId, hold.accountId, hold.amountMicros, instanceId, nowMs],
-    },
-  ]
-
-  /**
-   * A hold on a local SQLite file (reads in this thread) while no other gateway process shares it: decided in
-   * memory against the balance as written minus this process's unwritten holds, in one tick so no other request can
-   * slip in between, then written with the next group commit instead of a commit of its own on the request's path. A
-   * crash before that commit loses only the hold (the request was never billed either). Undefined when another live
-   * gateway shares the file: then holds are written before the request goes on, so the processes agree.
-   */
-  const reserveWriteBehind = (hold: HoldRequest, querySync: NonNullable<SqlClient['querySync']>): HoldResult | undefined => {
-    const nowMs = now()
-    const shared = querySync({ sql: 'SELECT 1 FROM gateway_instances WHERE id <> ? AND heartbeat_at_ms >= ? LIMIT 1', args: [instanceId, nowMs - timings.instanceTimeoutMs] })
-    if (shared.length > 0) return undefined
-    const entryId = `${hold.requestId}:reserve`
-    if (unwrittenHoldIds.has(entryId) || querySync({ sql: 'SELECT 1 FROM ledger_entries WHERE id = ?', args: [entryId] }).length > 0) {
-      throw new Error(`anvat: a hold for ${hold.requestId} already exists`)
-    }
-    const availableMicros = balanceOf(querySync(balanceStatement(hold.accountId)), unwrittenOf(hold.accountId))?.balanceMicros ?? 0
-    if (availableMicros < hold.amountMicros) return { ok: false, availableMicros: Math.max(0, availableMicros) }
-    addUnwritten(hold.accountId, hold.amountMicros)
-    unwrittenHoldIds.add(entryId)
-    let counted = true
-    const uncount = () => {
-      if (counted) addUnwritten(hold.accountId, -hold.amountMicros)
-      counted = false
-      unwrittenHoldIds.delete(entryId)
-    }
-    // A hold the database refuses when written (a gateway that started sharing the file spent the balance first)
-    // leaves the request unbacked: its settle is capped at the balance, as any cost that outruns its hold is, and the
-    // shortfall is recorded as unbilled.
-    groupCommit.add(reserveStatements(hold, nowMs), { retry: false, onWritten: uncount }).catch(uncount)
-    return { ok: true }
-  }
-
-  /** A hold written before the request goes on (libSQL, or a SQLite file another live gateway shares). */
-  const reserveNow = async (hold: HoldRequest): Promise<HoldResult> => {
-    // Holds this process has not written yet are invisible to the database's check: write them first.
-    if (unwrittenOf(hold.accountId) > 0) await groupCommit.flush()
-    try {
-      await client.batch(reserveStatements(hold, now()))
-      return { ok: true }
-    } catch (error) {
-      if (!String((error as Error).message).includes(insufficientCredit)) throw error
-      return { ok: false, availableMicros: (await balance(hold.accountId))?.balanceMicros ?? 0 }
-    }
-  }
+  const holds = createHoldBook({ client, groupCommit, now, instanceId, instanceTimeoutMs: timings.instanceTimeoutMs })
 
   // Releases go through the group commit too, so a release always lands after the hold it gives back.
   const release: Ledger['release'] = async (requestId, record) => {
@@ -206,17 +116,14 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
 
   return {
     instanceId,
-    reserve: async (hold) => {
-      const decided = client.querySync === undefined ? undefined : reserveWriteBehind(hold, client.querySync)
-      return decided ?? reserveNow(hold)
-    },
+    reserve: holds.reserve,
     release,
     settle: (record) => {
       const nowMs = now()
       return groupCommit.add([...releaseStatements(record.requestId, null, nowMs), ...settleStatements(record, nowMs)])
     },
     flush: groupCommit.flush,
-    balance,
+    balance: holds.balance,
     credit: async (entry) => {
       const result = await client.run({
         sql: 'INSERT INTO ledger_entries (id, account_id, kind, amount_micros, request_id, note, created_at_ms) VALUES (?, ?, ?, ?, NULL, ?, ?) ON CONFLICT(id) DO NOTHING',
@@ -226,7 +133,7 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
     },
     windowSpend: async (accountId, sinceMs) => {
       // The window's settled spend is the running total now minus the total of the last mark at or before its start.
-      const { rows, unwrittenMicros } = await readWithUnwritten<{ total_micros: number; base_micros: number | null; held_micros: number | null }>(
+      const { rows, unwrittenMicros } = await holds.readWithUnwritten<{ total_micros: number; base_micros: number | null; held_micros: number | null }>(
         {
           sql: `SELECT a.settled_total_micros AS total_micros,
                   (SELECT m.total_micros FROM spend_marks m WHERE m.account_id = a.id AND m.at_ms <= ? ORDER BY m.at_ms DESC, m.total_micros DESC LIMIT 1) AS base_micros,

@@ -5,17 +5,19 @@
  * build entrypoint so the compiled binary carries it.
  */
 import { Database } from 'bun:sqlite'
+import { sqliteClient, type SqlClient } from './sql-client.ts'
 import { configureSqlite, type WriterReply, type WriterRequest } from './sqlite-writer-protocol.ts'
 
 declare const self: Worker
 
-let database: Database | undefined
+let database: SqlClient | undefined
 
 function answer(request: WriterRequest): WriterReply {
   try {
     if (request.type === 'open') {
-      database = new Database(request.path, { strict: true })
-      configureSqlite(database)
+      const connection = new Database(request.path, { strict: true })
+      configureSqlite(connection)
+      database = sqliteClient(connection)
       return { id: request.id, ok: true, results: [] }
     }
     const open = database ?? new Error('the ledger writer has no database open')
@@ -25,9 +27,7 @@ function answer(request: WriterRequest): WriterReply {
       database = undefined
       return { id: request.id, ok: true, results: [] }
     }
-    const apply = open.transaction(() => request.statements.map((statement) => ({ rowsAffected: open.query(statement.sql).run(...statement.args).changes })))
-    // IMMEDIATE takes the write lock at BEGIN, so two processes never deadlock upgrading a read lock.
-    return { id: request.id, ok: true, results: apply.immediate() }
+    return { id: request.id, ok: true, results: open.batchSync!(request.statements) }
   } catch (error) {
     return { id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) }
   }
