@@ -164,7 +164,7 @@ async function measureTarget(target: TargetName, service: Service | undefined, r
 }
 
 /** Opens `count` streams through `service` at once and reads the memory it holds for them. */
-async function holdStreams(name: string, service: Service, request: LoadRequest, count: number): Promise<StreamHold> {
+async function measureStreamHold(name: string, service: Service, request: LoadRequest, count: number): Promise<StreamHold> {
   Bun.gc(true)
   await Bun.sleep(500)
   const idleRssMebibytes = rssMebibytes(service.process.pid)
@@ -227,12 +227,12 @@ async function main() {
   const crossStreamRoute = routes.find((route) => route.name === 'messages → openai, stream')!
   if (streamCount > 0) {
     log(`${streamCount} concurrent streams, each ~${(longStream.tokens * longStream.tokenDelayMs) / 1000} s`)
-    if (only.has('plain-proxy')) holds.push(await holdStreams('plain-proxy', longPlain, upstreamRequest(longPlain.url, streamRoute), streamCount))
+    if (only.has('plain-proxy')) holds.push(await measureStreamHold('plain-proxy', longPlain, upstreamRequest(longPlain.url, streamRoute), streamCount))
     if (only.has('anvat')) {
-      holds.push(await holdStreams('anvat, chat → openai', gateway.service, gatewayRequest(gateway.service.url, streamRoute, gateway.key, 'long'), streamCount))
-      holds.push(await holdStreams('anvat, messages → openai', gateway.service, gatewayRequest(gateway.service.url, crossStreamRoute, gateway.key, 'long'), streamCount))
+      holds.push(await measureStreamHold('anvat, chat → openai', gateway.service, gatewayRequest(gateway.service.url, streamRoute, gateway.key, 'long'), streamCount))
+      holds.push(await measureStreamHold('anvat, messages → openai', gateway.service, gatewayRequest(gateway.service.url, crossStreamRoute, gateway.key, 'long'), streamCount))
     }
-    if (!('skipped' in portkey)) holds.push(await holdStreams('portkey', portkey, portkeyRequest(portkey.url, streamRoute, longMock.url)!, streamCount))
+    if (!('skipped' in portkey)) holds.push(await measureStreamHold('portkey', portkey, portkeyRequest(portkey.url, streamRoute, longMock.url)!, streamCount))
   }
   for (const service of services.splice(0)) await service.stop()
 

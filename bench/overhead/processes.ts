@@ -12,44 +12,49 @@ export type Service = { name: string; url: string; process: Subprocess; stop: ()
 const clockTicksPerSecond = 100
 
 /**
- * Spawns a command that prints `listening <url>` (or logs `msg=listening url=<url>`) once it serves, and waits for
- * that line (at most `timeoutMs`). Its output goes to files in `logDirectory`, so a chatty process neither blocks on a
- * full pipe nor costs this process CPU while load runs.
+ * Spawns a command with its output in files in `logDirectory` (so a chatty process neither blocks on a full pipe nor
+ * costs this process CPU while load runs), then asks `ready` every `pollMs` for its URL until it gives one, the
+ * process exits, or `timeoutMs` passes.
  */
-export async function startListening(name: string, command: string[], env: Record<string, string>, logDirectory: string, timeoutMs = 15_000): Promise<Service> {
+async function startService(
+  name: string,
+  command: string[],
+  env: Record<string, string>,
+  logDirectory: string,
+  ready: (logPath: string) => Promise<string | undefined>,
+  timeoutMs: number,
+  pollMs: number,
+): Promise<Service> {
   const logPath = join(logDirectory, `${name.replaceAll(/\W+/g, '-')}.log`)
   const errorPath = `${logPath}.stderr`
   const child = Bun.spawn(command, { env: { ...env, PATH: process.env.PATH ?? '' }, stdout: Bun.file(logPath), stderr: Bun.file(errorPath) })
   const startedMs = performance.now()
   for (;;) {
-    await Bun.sleep(20)
-    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''
-    const url = /listening (?:url=)?(http:\/\/\S+)/.exec(log)?.[1]
+    const url = await ready(logPath)
     if (url !== undefined) return { name, url, process: child, stop: () => stopProcess(child) }
     if (child.exitCode !== null || performance.now() - startedMs > timeoutMs) {
       child.kill('SIGKILL')
-      throw new Error(`${name} did not start: ${log}${existsSync(errorPath) ? readFileSync(errorPath, 'utf8') : ''}`)
+      const output = [logPath, errorPath].map((path) => (existsSync(path) ? readFileSync(path, 'utf8') : '')).join('')
+      throw new Error(`${name} did not start: ${output}`)
     }
+    await Bun.sleep(pollMs)
   }
 }
 
+/** Spawns a command that prints `listening <url>` (or logs `msg=listening url=<url>`) once it serves. */
+export function startListening(name: string, command: string[], env: Record<string, string>, logDirectory: string, timeoutMs = 15_000): Promise<Service> {
+  const listening = async (logPath: string) => /listening (?:url=)?(http:\/\/\S+)/.exec(existsSync(logPath) ? readFileSync(logPath, 'utf8') : '')?.[1]
+  return startService(name, command, env, logDirectory, listening, timeoutMs, 20)
+}
+
 /** Spawns a command that says nothing useful, and polls `readyUrl` until it answers (any status). */
-export async function startPolled(name: string, command: string[], url: string, readyUrl: string, env: Record<string, string>, logDirectory: string, timeoutMs = 30_000): Promise<Service> {
-  const logPath = join(logDirectory, `${name.replaceAll(/\W+/g, '-')}.log`)
-  const child = Bun.spawn(command, { env: { ...env, PATH: process.env.PATH ?? '' }, stdout: Bun.file(logPath), stderr: Bun.file(`${logPath}.stderr`) })
-  const startedMs = performance.now()
-  for (;;) {
-    const answered = await fetch(readyUrl).then(
-      () => true,
-      () => false,
+export function startPolled(name: string, command: string[], url: string, readyUrl: string, env: Record<string, string>, logDirectory: string, timeoutMs = 30_000): Promise<Service> {
+  const answers = () =>
+    fetch(readyUrl).then(
+      () => url,
+      () => undefined,
     )
-    if (answered) return { name, url, process: child, stop: () => stopProcess(child) }
-    if (child.exitCode !== null || performance.now() - startedMs > timeoutMs) {
-      child.kill('SIGKILL')
-      throw new Error(`${name} did not start: ${existsSync(`${logPath}.stderr`) ? readFileSync(`${logPath}.stderr`, 'utf8') : ''}`)
-    }
-    await Bun.sleep(50)
-  }
+  return startService(name, command, env, logDirectory, answers, timeoutMs, 50)
 }
 
 /** A loopback port nothing listens on right now. */

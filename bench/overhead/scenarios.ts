@@ -26,6 +26,8 @@ export const routes: Route[] = [
 ]
 
 const prompt = 'Write one short sentence about the sea.'
+/** What the bench's clients present to the mock (and the peer passes on); the mock checks no key. */
+const upstreamKey = 'sk-bench-upstream-not-a-real-key'
 const maxTokens = 256
 
 export function requestBody(dialect: UpstreamDialect, model: string, stream: boolean): string {
@@ -59,7 +61,7 @@ export const upstreamModels = { 'openai-chat': 'gpt-bench-mock', anthropic: 'cla
 export function upstreamRequest(baseUrl: string, route: Route): LoadRequest {
   return {
     url: `${baseUrl}${upstreamPath(route.upstream)}`,
-    headers: dialectHeaders(route.upstream, 'sk-bench-upstream-not-a-real-key'),
+    headers: dialectHeaders(route.upstream, upstreamKey),
     body: requestBody(route.upstream, upstreamModels[route.upstream], route.stream),
   }
 }
@@ -81,11 +83,15 @@ export function gatewayRequest(baseUrl: string, route: Route, key: string, pace:
  */
 export function portkeyRequest(baseUrl: string, route: Route, upstreamBaseUrl: string): LoadRequest | undefined {
   if (route.caller === 'anthropic' && route.upstream !== 'anthropic') return undefined
-  const provider = route.upstream === 'anthropic' ? 'anthropic' : 'openai'
-  const customHost = route.upstream === 'anthropic' ? `${upstreamBaseUrl}/v1` : `${upstreamBaseUrl}/v1`
   return {
     url: `${baseUrl}${upstreamPath(route.caller)}`,
-    headers: { ...dialectHeaders(route.caller, 'sk-bench-upstream-not-a-real-key'), 'x-portkey-provider': provider, 'x-portkey-custom-host': customHost, ...(route.upstream === 'anthropic' ? { 'x-api-key': 'sk-bench-upstream-not-a-real-key', 'anthropic-version': '2023-06-01' } : {}) },
+    // The caller's own headers, and the upstream dialect's auth as well: Portkey forwards the key it finds.
+    headers: {
+      ...dialectHeaders(route.upstream, upstreamKey),
+      ...dialectHeaders(route.caller, upstreamKey),
+      'x-portkey-provider': route.upstream === 'anthropic' ? 'anthropic' : 'openai',
+      'x-portkey-custom-host': `${upstreamBaseUrl}/v1`,
+    },
     body: requestBody(route.caller, upstreamModels[route.upstream], route.stream),
   }
 }
