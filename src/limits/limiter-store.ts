@@ -27,7 +27,7 @@ export function createLimiterStore(options: { now: () => number; entriesMax: num
   const chains = new Map<string, Promise<unknown>>()
   const windowOf = (keyId: string, limit: number): Entry => {
     let entry = windows.get(keyId)
-    if (entry === undefined || entry.limit !== limit) entry = { limit, state: createSlidingWindow(limit) }
+    if (entry === undefined || entry.limit !== limit) entry = { limit, state: createSlidingWindow() }
     // Re-inserting keeps the map in least-recently-used order.
     windows.delete(keyId)
     windows.set(keyId, entry)

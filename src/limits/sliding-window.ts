@@ -1,10 +1,12 @@
 /**
- * A true sliding window over the last `windowMs`: each admitted request's time is kept (at most `limit` of them, in a
- * ring), so a burst at 00:59 and another at 01:01 cannot both pass as they would with fixed minute buckets. Memory
- * per key is bounded by the limit itself. Pure: state in, decision and state out; the clock is an argument.
+ * A true sliding window over the last `windowMs`: each admitted request's time is kept, in a ring, so a burst at 00:59
+ * and another at 01:01 cannot both pass as they would with fixed minute buckets. The ring holds only the admissions
+ * still in the window: it starts small, doubles when full, and halves once a burst has left, so a key allowed a million
+ * requests a minute costs memory for what it actually sent, never `limit` slots up front. Pure: state in, decision and
+ * state out; the clock is an argument.
  */
 export type SlidingWindowState = {
-  /** Admission times, oldest first from `start`, `count` of them, in a ring of `limit` slots. */
+  /** Admission times, oldest first from `start`, `count` of them, in a ring of `timesMs.length` slots. */
   timesMs: Float64Array
   start: number
   count: number
@@ -12,8 +14,22 @@ export type SlidingWindowState = {
 
 export type SlidingWindowDecision = { allowed: boolean; remaining: number; retryAfterMs: number }
 
-export function createSlidingWindow(limit: number): SlidingWindowState {
-  return { timesMs: new Float64Array(Math.max(1, limit)), start: 0, count: 0 }
+/** Slots a fresh window starts with, and the least it shrinks to. */
+export const ringCapacityMin = 16
+
+export function createSlidingWindow(): SlidingWindowState {
+  return { timesMs: new Float64Array(ringCapacityMin), start: 0, count: 0 }
+}
+
+/** Moves the admissions, oldest first, into a ring of `capacity` slots (at least `count`). */
+function resize(state: SlidingWindowState, capacity: number): void {
+  const timesMs = new Float64Array(capacity)
+  const oldCapacity = state.timesMs.length
+  const firstRun = Math.min(state.count, oldCapacity - state.start)
+  timesMs.set(state.timesMs.subarray(state.start, state.start + firstRun), 0)
+  timesMs.set(state.timesMs.subarray(0, state.count - firstRun), firstRun)
+  state.timesMs = timesMs
+  state.start = 0
 }
 
 /** Drops admissions older than the window. */
@@ -23,6 +39,8 @@ function expire(state: SlidingWindowState, nowMs: number, windowMs: number): voi
     state.start = (state.start + 1) % capacity
     state.count--
   }
+  // After a burst, give back what it took: a quarter-full ring halves (never below the minimum).
+  if (capacity > ringCapacityMin && state.count <= capacity / 4) resize(state, Math.max(ringCapacityMin, capacity / 2))
 }
 
 /**
@@ -31,12 +49,12 @@ function expire(state: SlidingWindowState, nowMs: number, windowMs: number): voi
  */
 export function admit(state: SlidingWindowState, nowMs: number, limit: number, windowMs: number): SlidingWindowDecision {
   expire(state, nowMs, windowMs)
-  const capacity = state.timesMs.length
   if (state.count >= limit) {
     const oldestMs = state.timesMs[state.start]!
     return { allowed: false, remaining: 0, retryAfterMs: oldestMs + windowMs - nowMs }
   }
-  state.timesMs[(state.start + state.count) % capacity] = nowMs
+  if (state.count === state.timesMs.length) resize(state, state.timesMs.length * 2)
+  state.timesMs[(state.start + state.count) % state.timesMs.length] = nowMs
   state.count++
   return { allowed: true, remaining: limit - state.count, retryAfterMs: 0 }
 }
