@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: what a gateway costs its callers, side by side in one run on this machine. A loopback mock
  * upstream (bench/overhead/mock-upstream.ts) is called directly (the floor), through a plain Bun fetch proxy (the
- * practical limit for any Bun gateway), through the compiled gateway with a real key, limits and the SQLite ledger on,
+ * practical limit for any Bun gateway), through the same forward inside Elysia with and without metering's JSON passes
+ * (the framework's floor, elysia-proxy.ts), through the compiled gateway with a real key, limits and the SQLite ledger on,
  * and through a peer gateway (Portkey, installed into bench/peer from the npm registry). For every route (same-dialect
  * passthrough and cross-dialect translation, streamed and not) it measures latency at one connection, throughput at
  * many, time to first token for streams, and the serving process's CPU time and peak memory. Then: 1,000 concurrent
  * long-lived streams, ledger settles per second, what the limiter costs, and cold start.
  *
  *   npm run bench -- [--seconds 5] [--connections 32] [--streams 1000] [--quick] [--no-peer] [--no-extras]
- *                    [--only direct|plain-proxy|anvat|portkey …] [--route 'chat → openai' …] [--generator wrk|autocannon]
+ *                    [--only direct|plain-proxy|elysia|anvat|portkey …] [--route 'chat → openai' …] [--generator wrk|autocannon]
  *
  * Writes bench/results/overhead.json, overhead.md and overhead.svg. Every load targets 127.0.0.1, and every loop is
  * bounded in count and time.
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util'
 import { chooseLoadGenerator, loadGenerator, runLoad, type LoadRequest, type LoadResult } from './overhead/load.ts'
 import { freePort, rssMebibytes, startListening, startPolled, watchProcess, type Service } from './overhead/processes.ts'
 import { renderChart, renderMarkdown, type Extra, type Report, type StreamHold, type TargetResult } from './overhead/report.ts'
+import type { ProxyShape } from './overhead/elysia-proxy.ts'
 import { gatewayRequest, portkeyRequest, routes, upstreamRequest, type Route, type TargetName } from './overhead/scenarios.ts'
 import { firstTokenTimes, type HeldStreams } from './overhead/streams.ts'
 
@@ -72,6 +74,12 @@ async function ensureBinary() {
 
 async function startMock(name: string, mockTokens: number, tokenDelayMs: number) {
   const service = await startListening(name, [bun, join(import.meta.dir, 'overhead', 'mock-upstream.ts'), '--port', '0', '--tokens', String(mockTokens), '--token-delay-ms', String(tokenDelayMs)], {}, workDirectory)
+  services.push(service)
+  return service
+}
+
+async function startElysiaProxy(name: string, upstream: string, shape: ProxyShape) {
+  const service = await startListening(name, [bun, join(import.meta.dir, 'overhead', 'elysia-proxy.ts'), '--port', '0', '--upstream', upstream, '--shape', shape], fetchConcurrencyEnv, workDirectory)
   services.push(service)
   return service
 }
@@ -195,7 +203,7 @@ function runScript(title: string, script: string, args: string[]): Extra {
 async function main() {
   chooseLoadGenerator(flags.generator)
   await ensureBinary()
-  const only = new Set(flags.only ?? ['direct', 'plain-proxy', 'anvat', 'portkey'])
+  const only = new Set(flags.only ?? ['direct', 'plain-proxy', 'elysia', 'anvat', 'portkey'])
   if (flags['no-peer']) only.delete('portkey')
   log(`load generator: ${loadGenerator() === 'wrk' ? 'wrk' : 'autocannon (many connections; one connection: a timed fetch loop), install wrk for both in microseconds'}`)
   const mock = await startMock('mock', tokens, 0)
@@ -204,6 +212,7 @@ async function main() {
   const plain = await startPlainProxy('plain proxy', mock.url)
   const pacedPlain = await startPlainProxy('paced plain proxy', pacedMock.url)
   const longPlain = await startPlainProxy('long plain proxy', longMock.url)
+  const elysia = only.has('elysia') ? { forward: await startElysiaProxy('elysia forward', mock.url, 'forward'), metered: await startElysiaProxy('elysia metered', mock.url, 'metered') } : undefined
   const gateway = await startGateway({ fast: mock.url, paced: pacedMock.url, long: longMock.url })
   const portkey = only.has('portkey') ? await startPortkey() : { skipped: 'not asked for' }
   if ('skipped' in portkey) log(`peer skipped: ${portkey.skipped}`)
@@ -214,6 +223,10 @@ async function main() {
     const targets: TargetResult[] = []
     if (only.has('direct')) targets.push(await measureTarget('direct', undefined, route, upstreamRequest(mock.url, route), upstreamRequest(pacedMock.url, route)))
     if (only.has('plain-proxy')) targets.push(await measureTarget('plain-proxy', plain, route, upstreamRequest(plain.url, route), upstreamRequest(pacedPlain.url, route)))
+    if (elysia !== undefined && route.caller === route.upstream && !route.stream) {
+      targets.push(await measureTarget('elysia-forward', elysia.forward, route, upstreamRequest(elysia.forward.url, route), undefined))
+      targets.push(await measureTarget('elysia-metered', elysia.metered, route, upstreamRequest(elysia.metered.url, route), undefined))
+    }
     if (only.has('anvat')) targets.push(await measureTarget('anvat', gateway.service, route, gatewayRequest(gateway.service.url, route, gateway.key), gatewayRequest(gateway.service.url, route, gateway.key, 'paced')))
     if (!('skipped' in portkey)) {
       const request = portkeyRequest(portkey.url, route, mock.url)

@@ -99,6 +99,7 @@ export function renderMarkdown(report: Report): string {
       )
     }
   }
+  lines.push(...renderFrameworkFloor(report))
   lines.push('', 'The direct target is the mock itself, so it has no serving process of its own to measure here. Cross-dialect routes send the direct and plain-proxy targets the request already in the upstream\'s dialect.', '')
   if (report.streamHolds.length > 0) {
     lines.push('## Concurrent long-lived streams', '')
@@ -117,7 +118,26 @@ export function renderMarkdown(report: Report): string {
   return `${lines.join('\n')}\n`
 }
 
-const palette: Record<TargetName, string> = { direct: '#6b7280', 'plain-proxy': '#2563eb', anvat: '#059669', portkey: '#d97706' }
+/**
+ * Where the gateway's throughput goes: the plain proxy, the same forward inside Elysia, Elysia with the JSON passes
+ * of metering, and the gateway, each as a share of the plain proxy (same-dialect whole answers only).
+ */
+function renderFrameworkFloor(report: Report): string[] {
+  const rows = report.routes.filter(({ targets: results }) => find(results, 'elysia-forward') !== undefined)
+  if (rows.length === 0) return []
+  const lines = ['', "## The framework's floor", '', '| route | plain proxy req/s | Elysia, forward | Elysia, parse + rewrite + read usage | anvat |', '|---|---:|---:|---:|---:|']
+  for (const { route, targets: results } of rows) {
+    const plain = find(results, 'plain-proxy')?.many.requestsPerSecond
+    const cell = (name: TargetName) => {
+      const value = find(results, name)?.many.requestsPerSecond
+      return value === undefined ? '—' : `${value.toFixed(0)} (${plain === undefined ? '—' : ratio(value / plain)})`
+    }
+    lines.push(`| ${route.name} | ${plain === undefined ? '—' : plain.toFixed(0)} | ${cell('elysia-forward')} | ${cell('elysia-metered')} | ${cell('anvat')} |`)
+  }
+  return lines
+}
+
+const palette: Record<TargetName, string> = { direct: '#6b7280', 'plain-proxy': '#2563eb', 'elysia-forward': '#7c3aed', 'elysia-metered': '#db2777', anvat: '#059669', portkey: '#d97706' }
 
 /** Horizontal bars: requests/s per route and target. */
 export function renderChart(report: Report): string {

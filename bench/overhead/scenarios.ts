@@ -5,7 +5,8 @@
 import type { LoadRequest } from './load.ts'
 
 export type UpstreamDialect = 'openai-chat' | 'anthropic'
-export type TargetName = 'direct' | 'plain-proxy' | 'anvat' | 'portkey'
+/** The elysia-* targets are the framework's floor (elysia-proxy.ts), measured on same-dialect whole answers. */
+export type TargetName = 'direct' | 'plain-proxy' | 'elysia-forward' | 'elysia-metered' | 'anvat' | 'portkey'
 
 export type Route = {
   name: string
