@@ -47,6 +47,7 @@ function measureLimiter(count: number, withHeaders: boolean): number {
     rpm: 600,
     concurrency: 8,
     windowSpendMicros: null,
+    planId: null,
   }))
   const limits = keys.map((key) => effectiveLimits(key, undefined))
   let headerBytes = 0

@@ -5,6 +5,7 @@ import { openLedger, type LedgerConnection, type LedgerLocation } from '../ledge
 import { findKeyByHash } from '../ledger/keys.ts'
 import { createLedger, type Ledger } from '../ledger/ledger.ts'
 import type { Lifecycle } from '../routes/dependencies.ts'
+import { createStripeBilling, type StripeBilling } from '../billing/stripe-checkout.ts'
 import { createApp, type Gateway } from '../server/app.ts'
 import { createInFlight, listen, type InFlight } from '../server/listen.ts'
 import { bufferLines, createLogger, logLevels, type Logger, type LogLevel } from '../server/logger.ts'
@@ -99,9 +100,16 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
     return exitCodes.config
   }
 
+  const stripe = stripeSettings(io.env)
+  if (typeof stripe === 'string') {
+    io.stderr(`anvat: ${stripe}\n`)
+    return exitCodes.config
+  }
+
   const signals = watchStopSignals()
   try {
     const handle = await startGateway({
+      stripe,
       config: loaded.config,
       hostname: values.host ?? io.env.ANVAT_HOST ?? '0.0.0.0',
       port,
@@ -157,8 +165,21 @@ function watchStopSignals(): { first: Promise<string>; second: Promise<string>; 
   }
 }
 
+/**
+ * Card payments for packs, from STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (both or neither), and STRIPE_API_URL
+ * to point them at a local stripe-mock; a message when only one of the two secrets is set.
+ */
+function stripeSettings(env: CommandIo['env']): StripeBilling | undefined | string {
+  const secretKey = env.STRIPE_SECRET_KEY || undefined
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined
+  if (secretKey === undefined && webhookSecret === undefined) return undefined
+  if (secretKey === undefined || webhookSecret === undefined) return 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both for card payments, or neither'
+  return createStripeBilling({ secretKey, webhookSecret, apiUrl: env.STRIPE_API_URL || undefined })
+}
+
 type StartOptions = {
   config: Parameters<typeof createApp>[0]['config']
+  stripe?: StripeBilling
   hostname: string
   port: number
   ledgerLocation: LedgerLocation
@@ -190,6 +211,7 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
     now: options.now,
     logger,
     lifecycle,
+    stripe: options.stripe,
   })
   const inFlight = createInFlight()
   let server

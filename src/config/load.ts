@@ -1,13 +1,18 @@
 import { Value, type ValueError } from '@sinclair/typebox/value'
 import type { UpstreamTimeouts } from '../core/provider.ts'
+import { parseUsdToMicros } from '../core/money.ts'
 import { environmentCatalog, mockModel, mockProvider } from './defaults.ts'
 import {
   ConfigFile,
+  defaultAccounts,
   defaultLimits,
   HttpProviderConfig,
   MockProviderConfig,
   type Config,
   type Limits,
+  type MailConfig,
+  type PlanConfig,
+  type ResolvedAccountsConfig,
   type ProviderConfig,
   type ResolvedHttpProviderConfig,
   type ResolvedProviderConfig,
@@ -57,8 +62,50 @@ export function loadConfig(text: string | undefined, env: Environment): ConfigRe
   if (!providers.some((provider) => provider.id === mockProvider.id)) providers.push({ ...mockProvider, timeouts: defaultTimeouts(limits) })
   if (!models.some((model) => model.id === mockModel.id)) models.push(mockModel)
   const defaultPlan = file.defaultPlan === undefined ? undefined : file.plans?.find((plan) => plan.id === file.defaultPlan)
-  const config: Config = { providers, models, defaultPlan, limits }
+  const mail = resolveMail(file, env)
+  if (typeof mail === 'string') return { ok: false, errors: [mail] }
+  const config: Config = {
+    providers,
+    models,
+    defaultPlan,
+    plans: new Map((file.plans ?? []).map((plan) => [plan.id, plan])),
+    limits,
+    accounts: resolveAccounts(file),
+    packs: file.packs ?? [],
+    mail,
+  }
   return { ok: true, config: deepFreeze(config) }
+}
+
+/** The plan an account is on: its own (when the config still has it), else the default plan, else none. */
+export function planFor(config: Config, planId: string | null | undefined): PlanConfig | undefined {
+  return (planId === null || planId === undefined ? undefined : config.plans.get(planId)) ?? config.defaultPlan
+}
+
+/** A config figure in USD as micro-USD, rounded to the micro-dollar. */
+export function usdToMicros(usd: number): number {
+  return parseUsdToMicros(usd.toFixed(6)) ?? 0
+}
+
+function resolveAccounts(file: ConfigFile): ResolvedAccountsConfig {
+  const accounts = file.accounts ?? {}
+  return {
+    signup: accounts.signup ?? defaultAccounts.signup,
+    signupCreditMicros: usdToMicros(file.signupCreditUsd ?? defaultAccounts.signupCreditUsd),
+    sessionMs: (accounts.sessionHours ?? defaultAccounts.sessionHours) * 3_600_000,
+    attemptsPerMinute: accounts.attemptsPerMinute ?? defaultAccounts.attemptsPerMinute,
+    publicUrl: accounts.publicUrl?.replace(/\/+$/, ''),
+    trustForwardedFor: accounts.trustForwardedFor ?? defaultAccounts.trustForwardedFor,
+  }
+}
+
+/** The mail settings with the SMTP URL's `env:NAME` read, or the error naming the missing variable. */
+function resolveMail(file: ConfigFile, env: Environment): MailConfig | undefined | string {
+  if (file.mail === undefined) return undefined
+  const smtpUrl = resolveSecret(file.mail.smtpUrl, env)
+  if (!smtpUrl.ok) return `mail.smtpUrl: environment variable ${smtpUrl.name} is not set`
+  if (!/^smtps?:\/\/[^\s/?#]+/.test(smtpUrl.value)) return 'mail.smtpUrl: must be an smtp:// or smtps:// URL'
+  return { ...file.mail, smtpUrl: smtpUrl.value }
 }
 
 function schemaErrors(schema: Parameters<typeof Value.Errors>[0], value: unknown, pathPrefix: string): string[] {
@@ -145,6 +192,11 @@ function referenceErrors(file: ConfigFile): string[] {
   if (file.defaultPlan !== undefined && !planIds.has(file.defaultPlan)) {
     errors.push(`defaultPlan: no plan with id "${file.defaultPlan}"`)
   }
+  const packIds = new Set<string>()
+  file.packs?.forEach((pack, index) => {
+    if (packIds.has(pack.id)) errors.push(`packs[${index}].id: duplicate pack id "${pack.id}"`)
+    packIds.add(pack.id)
+  })
   return errors
 }
 

@@ -17,6 +17,8 @@ export type ApiKeyRecord = {
   rpm: number | null
   concurrency: number | null
   windowSpendMicros: number | null
+  /** The account's plan, if it has one of its own; else the config's default plan applies. */
+  planId: string | null
 }
 
 export type NewKey = {
@@ -36,6 +38,35 @@ const keyColumns = {
   rpm: apiKeys.rpm,
   concurrency: apiKeys.concurrency,
   windowSpendMicros: apiKeys.windowSpendMicros,
+  planId: accounts.planId,
+}
+
+/** What a key may do on its own, beyond its plan: each null means the plan's value (or none). */
+export type KeyLimits = { rpm?: number | null; concurrency?: number | null; windowSpendMicros?: number | null }
+
+/** A fresh key for `accountId`: its id, the key in clear (shown once) and the statement that stores its hash. */
+export function newKeyStatement(database: LedgerConnection['database'], accountId: string, name: string, limits: KeyLimits, nowMs: number) {
+  const key = generateApiKey()
+  const id = `key_${randomBase62(16)}`
+  const statement = statementOf(
+    database.insert(apiKeys).values({
+      id,
+      accountId,
+      name,
+      keyHash: hashApiKey(key),
+      keyPrefix: visiblePrefix(key),
+      createdAtMs: nowMs,
+      rpm: limits.rpm ?? null,
+      concurrency: limits.concurrency ?? null,
+      windowSpendMicros: limits.windowSpendMicros ?? null,
+    }),
+  )
+  return { id, key, statement }
+}
+
+/** The statement that creates an empty account; its balance comes from the entries that follow. */
+export function newAccountStatement(database: LedgerConnection['database'], accountId: string, name: string, nowMs: number) {
+  return statementOf(database.insert(accounts).values({ id: accountId, name, balanceMicros: 0, createdAtMs: nowMs, updatedAtMs: nowMs }))
 }
 
 /**
@@ -46,43 +77,30 @@ export async function createKey(ledger: LedgerConnection, input: NewKey, nowMs: 
   if (!Number.isSafeInteger(input.creditMicros) || input.creditMicros < 0) {
     fail('caller_invalid_request', `Credit must be a non-negative whole number of micro-USD, got ${input.creditMicros}.`)
   }
-  const key = generateApiKey()
-  const id = `key_${randomBase62(16)}`
   const accountId = `acct_${randomBase62(16)}`
   const { database } = ledger
+  const created = newKeyStatement(database, accountId, input.name, input, nowMs)
   await ledger.client.batch([
-    statementOf(database.insert(accounts).values({ id: accountId, name: input.name, balanceMicros: 0, createdAtMs: nowMs, updatedAtMs: nowMs })),
-    statementOf(
-      database.insert(apiKeys).values({
-        id,
-        accountId,
-        name: input.name,
-        keyHash: hashApiKey(key),
-        keyPrefix: visiblePrefix(key),
-        createdAtMs: nowMs,
-        rpm: input.rpm ?? null,
-        concurrency: input.concurrency ?? null,
-        windowSpendMicros: input.windowSpendMicros ?? null,
-      }),
-    ),
+    newAccountStatement(database, accountId, input.name, nowMs),
+    created.statement,
     statementOf(
       database
         .insert(ledgerEntries)
-        .values({ id: `${id}:grant`, accountId, kind: 'grant', amountMicros: input.creditMicros, note: 'opening grant', createdAtMs: nowMs }),
+        .values({ id: `${created.id}:grant`, accountId, kind: 'grant', amountMicros: input.creditMicros, note: 'opening grant', createdAtMs: nowMs }),
     ),
   ])
-  return { id, key, accountId }
+  return { id: created.id, key: created.key, accountId }
 }
 
 /** The key whose hash this is, revoked or not. */
 export async function findKeyByHash(ledger: LedgerConnection, keyHash: string): Promise<ApiKeyRecord | undefined> {
-  const rows = await ledger.database.select(keyColumns).from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1)
+  const rows = await ledger.database.select(keyColumns).from(apiKeys).innerJoin(accounts, eq(accounts.id, apiKeys.accountId)).where(eq(apiKeys.keyHash, keyHash)).limit(1)
   return rows[0]
 }
 
 /** The key with this id, revoked or not. */
 export async function findKeyById(ledger: LedgerConnection, id: string): Promise<ApiKeyRecord | undefined> {
-  const rows = await ledger.database.select(keyColumns).from(apiKeys).where(eq(apiKeys.id, id)).limit(1)
+  const rows = await ledger.database.select(keyColumns).from(apiKeys).innerJoin(accounts, eq(accounts.id, apiKeys.accountId)).where(eq(apiKeys.id, id)).limit(1)
   return rows[0]
 }
 

@@ -4,6 +4,7 @@ import ledgerTriggers from '../../drizzle/0002_ledger_triggers.sql' with { type:
 import storedResponses from '../../drizzle/0003_stored_responses.sql' with { type: 'text' }
 import usageAttempts from '../../drizzle/0004_usage_attempts.sql' with { type: 'text' }
 import spendMarks from '../../drizzle/0005_spend_marks.sql' with { type: 'text' }
+import selfServeAccounts from '../../drizzle/0006_self_serve_accounts.sql' with { type: 'text' }
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
 /**
@@ -17,6 +18,7 @@ export const migrations: ReadonlyArray<{ tag: string; sql: string }> = [
   { tag: '0003_stored_responses', sql: storedResponses },
   { tag: '0004_usage_attempts', sql: usageAttempts },
   { tag: '0005_spend_marks', sql: spendMarks },
+  { tag: '0006_self_serve_accounts', sql: selfServeAccounts },
 ]
 
 const breakpoint = '--> statement-breakpoint'

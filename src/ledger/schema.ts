@@ -18,6 +18,8 @@ export const accounts = sqliteTable(
     updatedAtMs: integer('updated_at_ms').notNull().default(0),
     /** Everything the account has ever been charged (settled), kept by a trigger (drizzle/0005_spend_marks.sql). */
     settledTotalMicros: integer('settled_total_micros').notNull().default(0),
+    /** The plan (config `plans[].id`) the account's keys are on; null means the config's `defaultPlan`. */
+    planId: text('plan_id'),
   },
   (table) => [check('accounts_balance_non_negative', sql`${table.balanceMicros} >= 0`)],
 )
@@ -142,7 +144,7 @@ export const usageRecords = sqliteTable(
     durationMs: integer('duration_ms').notNull(),
     createdAtMs: integer('created_at_ms').notNull(),
   },
-  (table) => [index('usage_records_key_id').on(table.keyId, table.createdAtMs)],
+  (table) => [index('usage_records_key_id').on(table.keyId, table.createdAtMs), index('usage_records_account_id').on(table.accountId, table.createdAtMs)],
 )
 
 /**
@@ -167,4 +169,90 @@ export const storedResponses = sqliteTable(
     itemsJson: text('items_json').notNull(),
   },
   (table) => [index('stored_responses_expires_at_ms').on(table.expiresAtMs), index('stored_responses_key_id').on(table.keyId, table.createdAtMs)],
+)
+
+/**
+ * People who sign in to the self-serve pages (/app): one user per account, who owns the account's keys and credit.
+ * Accounts made by `anvat keys create` or the admin API have no user. The email is kept trimmed and lower-cased;
+ * the password only as its argon2id hash (`Bun.password`).
+ */
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .unique()
+      .references(() => accounts.id),
+    email: text('email').notNull().unique(),
+    passwordHash: text('password_hash').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+    /** When the address was confirmed by a link sent to it; null while unconfirmed or when no mail sender is set up. */
+    emailVerifiedAtMs: integer('email_verified_at_ms'),
+  },
+)
+
+/**
+ * Signed-in browsers. The cookie carries a random token; only its SHA-256 is stored, so a leaked database opens no
+ * session. Each session has its own CSRF token, which every form it renders carries back.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie's token, hex. */
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    csrfToken: text('csrf_token').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms').notNull(),
+  },
+  (table) => [index('sessions_user_id').on(table.userId), index('sessions_expires_at_ms').on(table.expiresAtMs)],
+)
+
+/**
+ * Single-use links mailed to a user: an address confirmation or a password reset. Only the SHA-256 of the link's
+ * token is stored; a used or expired one opens nothing.
+ */
+export const emailTokens = sqliteTable(
+  'email_tokens',
+  {
+    /** SHA-256 of the token in the link, hex. */
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    purpose: text('purpose', { enum: ['verify-email', 'reset-password'] }).notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms').notNull(),
+    usedAtMs: integer('used_at_ms'),
+  },
+  (table) => [index('email_tokens_user_id').on(table.userId)],
+)
+
+/**
+ * Prepaid packs bought or granted: one row per purchase, unique by its cause (a Stripe Checkout session, or the
+ * operator's grant id), written in the same batch as the ledger entry that credits it, so a replayed webhook credits
+ * nothing twice.
+ */
+export const payments = sqliteTable(
+  'payments',
+  {
+    /** `stripe:<checkout session id>` or `operator:<grant id>`. */
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    packId: text('pack_id').notNull(),
+    source: text('source', { enum: ['stripe', 'operator'] }).notNull(),
+    /** What was paid, in micro-USD (0 for an operator's grant). */
+    paidMicros: integer('paid_micros').notNull(),
+    /** What was credited, in micro-USD. */
+    creditMicros: integer('credit_micros').notNull(),
+    /** The Stripe event that reported the payment, if any. */
+    eventId: text('event_id'),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (table) => [index('payments_account_id').on(table.accountId, table.createdAtMs)],
 )

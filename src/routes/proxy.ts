@@ -1,3 +1,4 @@
+import { planFor } from '../config/load.ts'
 import type { Warning } from '../core/canonical.ts'
 import type { Operation } from '../core/dialect.ts'
 import { fail } from '../core/error.ts'
@@ -31,7 +32,7 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const estimating = operation === 'count-tokens' && !entry.provider.dialects.includes('anthropic')
     const candidateRequest = { dependencies, operation, body, bodyText, keyId: apiKey.id, pricings }
     const primary = estimating ? undefined : await primaryCandidate(candidateRequest, entry)
-    const limits = effectiveLimits(apiKey, dependencies.config.defaultPlan)
+    const limits = effectiveLimits(apiKey, planFor(dependencies.config, apiKey.planId))
     const admission = admitRequest(dependencies, apiKey, limits)
     let streaming = false
     try {

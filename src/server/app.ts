@@ -26,8 +26,13 @@ import { createResponseStore } from '../ledger/response-store.ts'
 import { createThinkingVault } from '../translate/thinking-vault.ts'
 import { createTokenEstimator, type TokenEstimator } from '../translate/token-estimator.ts'
 import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
-import { parseJsonBody, readBodyText } from './body.ts'
+import { formBytesMax, parseFormBody, parseJsonBody, readBodyText, webhookBytesMax } from './body.ts'
 import { errorResponse, toGatewayError } from './error-handler.ts'
+import { webErrorPage } from '../web/error-page.ts'
+import type { StripeBilling } from '../billing/stripe-checkout.ts'
+import { webRoutes } from '../web/web-routes.ts'
+import { stripeWebhookPath } from '../web/billing-routes.ts'
+import { withSelfServeHint } from '../web/self-serve-hint.ts'
 import { createBoundedCache, type BoundedCache } from '../core/bounded-cache.ts'
 import type { Logger } from './logger.ts'
 import { createRequestContexts, pathOf, type RequestContexts } from './request-context.ts'
@@ -52,6 +57,8 @@ export type AppDependencies = {
   sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>
   /** Retry jitter (default `Math.random`). */
   random?: () => number
+  /** Card payments for prepaid packs, when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set. */
+  stripe?: StripeBilling
 }
 
 /** The composed gateway: the Elysia app, its per-request contexts (for the serving loop's log line) and key cache. */
@@ -60,6 +67,8 @@ export type Gateway = {
   contexts: RequestContexts
   keyCache: BoundedCache<ApiKeyRecord | null>
   limiters: LimiterStore
+  /** The address each request came from, set by the server before the app handles it (for per-address limits). */
+  peerAddresses: WeakMap<Request, string>
 }
 
 /** The one composition root: builds providers, caches and routes from `dependencies` and wires the edge hooks. */
@@ -112,7 +121,14 @@ export function createApp(dependencies: AppDependencies): Gateway {
     probeDatabase: () => dependencies.ledgerConnection.client.query({ sql: 'SELECT 1', args: [] }),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
-  return { app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete), contexts, keyCache, limiters: routeDependencies.limiters }
+  const peerAddresses = new WeakMap<Request, string>()
+  return {
+    app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete, peerAddresses),
+    contexts,
+    keyCache,
+    limiters: routeDependencies.limiters,
+    peerAddresses,
+  }
 }
 
 function buildApp(
@@ -120,6 +136,7 @@ function buildApp(
   routeDependencies: RouteDependencies,
   authenticate: (headers: Headers) => Promise<ApiKeyRecord>,
   forgetKey: (keyHash: string) => void,
+  peerAddresses: WeakMap<Request, string>,
 ) {
   const { contexts, logger } = routeDependencies
   const { limits } = dependencies.config
@@ -147,8 +164,11 @@ function buildApp(
       }
     })
     .onParse({ as: 'global' }, async ({ request }) => {
-      // Every body is read as JSON whatever its content-type: `curl -d` sends form-encoded JSON.
       const context = contexts.get(request)
+      // Stripe's webhook is verified against its exact bytes; the self-serve pages post url-encoded forms.
+      if (context.path === stripeWebhookPath) return readBodyText(request, webhookBytesMax)
+      if (isWebPath(context.path)) return parseFormBody(await readBodyText(request, formBytesMax))
+      // Every other body is read as JSON whatever its content-type: `curl -d` sends form-encoded JSON.
       const text = await readBodyText(request, limits.bodyBytesMax)
       // Admin actions such as revoke take no body (README: `POST /admin/keys/{id}/revoke`): none is an empty object.
       if (text === '' && context.path.startsWith('/admin/')) return {}
@@ -164,6 +184,8 @@ function buildApp(
       const requestId = context?.requestId ?? newRequestId()
       const path = context?.path ?? pathOf(request.url)
       const gatewayError = toGatewayError({ code, error }, request.method, path, logger, requestId)
+      if (isWebPath(path)) return webErrorPage(gatewayError)
+      const answered = path.startsWith('/v1/') ? withSelfServeHint(gatewayError, dependencies.config, request.url) : gatewayError
       if (gatewayError.upstream !== undefined) {
         logger.warn('upstream error', {
           request_id: requestId,
@@ -172,7 +194,7 @@ function buildApp(
           upstream_body: routeDependencies.scrub(gatewayError.upstream.body).slice(0, 500),
         })
       }
-      return errorResponse(context?.dialect ?? dialectForPath(path), gatewayError, requestId)
+      return errorResponse(context?.dialect ?? dialectForPath(path), answered, requestId)
     })
     .use(healthRoutes(routeDependencies))
     .use(docsRoutes())
@@ -182,6 +204,24 @@ function buildApp(
     .use(chatCompletionsRoutes(routeDependencies))
     .use(responsesRoutes(routeDependencies))
     .use(adminRoutes({ connection: dependencies.ledgerConnection, ledger: dependencies.ledger, now: dependencies.now, forgetKey }))
+    .use(
+      webRoutes({
+        config: dependencies.config,
+        connection: dependencies.ledgerConnection,
+        ledger: dependencies.ledger,
+        now: dependencies.now,
+        logger,
+        forgetKey,
+        peerAddress: (request) => peerAddresses.get(request),
+        attempts: createLimiterStore({ now: dependencies.now, entriesMax: limits.limiterEntriesMax }),
+        stripe: dependencies.stripe,
+      }),
+    )
+}
+
+/** The self-serve pages' paths, whose bodies are forms and whose errors are pages. */
+function isWebPath(path: string): boolean {
+  return path === '/app' || path.startsWith('/app/')
 }
 
 /** Errors speak the dialect of the path: Anthropic on `/v1/messages*`, Responses on `/v1/responses*`, else Chat. */

@@ -79,3 +79,16 @@ export function jsonNestingDepth(text: string): number {
   }
   return deepest
 }
+
+/** Most bytes a Stripe webhook event may have (Stripe's events are a few KiB). */
+export const webhookBytesMax = 1024 * 1024
+
+/** Most bytes a self-serve page's form may send: its fields are a few short strings. */
+export const formBytesMax = 64 * 1024
+
+/** A url-encoded form's fields as strings; a name sent twice keeps its first value. */
+export function parseFormBody(text: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  for (const [name, value] of new URLSearchParams(text)) if (!Object.hasOwn(fields, name)) fields[name] = value
+  return fields
+}

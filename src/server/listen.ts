@@ -55,8 +55,10 @@ export function listen(gateway: Gateway, options: ListenOptions, logger: Logger,
     reusePort: false,
     development: false,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: async (request) => {
+    fetch: async (request, server) => {
       const end = options.inFlight?.begin() ?? (() => undefined)
+      const peer = server.requestIP(request)
+      if (peer !== null) gateway.peerAddresses.set(request, peer.address)
       let response: Response
       try {
         response = await gateway.app.handle(request)

@@ -21,11 +21,15 @@ test('applying twice changes nothing the second time', async () => {
     'accounts',
     'anvat_migrations',
     'api_keys',
+    'email_tokens',
     'gateway_instances',
     'ledger_entries',
     'open_reservations',
+    'payments',
+    'sessions',
     'spend_marks',
     'stored_responses',
     'usage_records',
+    'users',
   ])
 })

@@ -25,6 +25,11 @@ import {
 const docsRoutes = new Set(['GET /openapi.json', 'GET /openapi.yaml', 'GET /postman.json', 'GET /swagger'])
 /** Swagger UI's assets live under this prefix, one route or many. */
 const docsAssetPrefix = '/swagger/'
+/**
+ * The self-serve pages (HTML forms for browsers) and the Stripe webhook that shares their prefix are not part of the
+ * API the document describes; the README documents them.
+ */
+const webPrefix = '/app'
 /** Elysia wildcard routes and the path parameter the document names for the rest of the path. */
 const wildcardParameters: Record<string, string> = { '/v1/models/*': 'id' }
 
@@ -37,9 +42,13 @@ let routes: Route[]
 beforeAll(async () => {
   document = await loadOpenApiDocument()
   gateway = await createTestGateway(undefined, { adminToken: 'admin-token-for-the-route-list' })
-  routes = (gateway.gateway.app.routes as unknown as Route[]).filter((route) => !isDocsRoute(route))
+  routes = (gateway.gateway.app.routes as unknown as Route[]).filter((route) => !isDocsRoute(route) && !isWebRoute(route))
 })
 afterAll(() => gateway.close())
+
+function isWebRoute(route: Route): boolean {
+  return route.path === webPrefix || route.path.startsWith(`${webPrefix}/`)
+}
 
 function isDocsRoute(route: Route): boolean {
   return docsRoutes.has(`${route.method} ${route.path}`) || route.path.startsWith(docsAssetPrefix)

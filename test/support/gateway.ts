@@ -14,6 +14,7 @@ import { listen } from '../../src/server/listen.ts'
 import { createLogger } from '../../src/server/logger.ts'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts'
 import { createTokenEstimator, type TokenEstimator } from '../../src/translate/token-estimator.ts'
+import type { StripeBilling } from '../../src/billing/stripe-checkout.ts'
 
 const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
 
@@ -82,6 +83,8 @@ export type TestGatewayOptions = TestPlans & {
   /** Retry waits (default: real timers) and jitter (default `Math.random`). */
   sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>
   random?: () => number
+  /** Card payments for packs (default: none). */
+  stripe?: StripeBilling
 }
 
 let loadedEstimator: Promise<TokenEstimator> | undefined
@@ -123,6 +126,7 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     tokenEstimator: options.tokenEstimator ?? (await sharedTokenEstimator()),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.random === undefined ? {} : { random: options.random }),
+    stripe: options.stripe,
   })
   const key = created.key
   return {
