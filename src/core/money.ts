@@ -24,3 +24,11 @@ export function formatMicrosAsUsd(micros: number): string {
   const fraction = String(absolute % microsPerUsd).padStart(6, '0').replace(/0+$/, '')
   return fraction === '' ? `${sign}${whole}` : `${sign}${whole}.${fraction}`
 }
+
+/** Micro-USD for people, as on a receipt: at least two decimal places, more only when cents would hide a charge. */
+export function formatMicrosForPeople(micros: number): string {
+  const text = formatMicrosAsUsd(micros)
+  const point = text.indexOf('.')
+  if (point < 0) return `${text}.00`
+  return text.length - point - 1 < 2 ? text.padEnd(point + 3, '0') : text
+}

@@ -44,7 +44,7 @@ describe('signup', () => {
     const { test } = await gatewayWith()
     const { browser, page } = await signUp(test, ' Ada@Example.com ')
     expect(page.status).toBe(201)
-    expect(page.text).toContain('$2</strong> of credit')
+    expect(page.text).toContain('$2.00</strong> of credit')
     const key = shownKeyOf(page.text)
     expect(key).toMatch(/^anv_[A-Za-z0-9]{40}$/)
     const accountId = await accountOf(test, 'ada@example.com')

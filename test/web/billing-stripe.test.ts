@@ -98,8 +98,8 @@ describe('checkout', () => {
   test('the billing page offers each pack; buying one creates a Checkout session for its price and sends the browser there', async () => {
     const { browser, accountId } = await signedIn('buyer@example.com')
     const billing = await browser.get('/app/billing')
-    expect(billing.text).toContain('$20 of credit')
-    expect(billing.text).toContain('for $10')
+    expect(billing.text).toContain('$20.00 of credit')
+    expect(billing.text).toContain('for $10.00')
     expect(billing.text).toContain('2× your spend')
     const redirect = await browser.post('/app/billing/checkout', { pack: 'p10' })
     expect(redirect.status).toBe(303)

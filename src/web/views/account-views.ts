@@ -1,4 +1,4 @@
-import { formatMicrosAsUsd } from '../../core/money.ts'
+import { formatMicrosForPeople } from '../../core/money.ts'
 import { html, type Html } from '../html.ts'
 import { csrfField } from '../layout.ts'
 import { passwordLengthMin } from '../../accounts/users.ts'
@@ -9,7 +9,7 @@ const problemLine = (problem: string | undefined) => problem && html`<p class="e
 
 export function signupForm(options: { csrfToken: string; email?: string; problem?: string; grantMicros: number; open: boolean }): Html {
   if (!options.open) return html`<h1>Sign up</h1><p>Signup is closed on this gateway. Ask its operator for an account, or <a href="/app/login">sign in</a>.</p>`
-  const grant = options.grantMicros > 0 ? html`<p>Free: $${formatMicrosAsUsd(options.grantMicros)} of credit to start, no card required.</p>` : ''
+  const grant = options.grantMicros > 0 ? html`<p>Free: $${formatMicrosForPeople(options.grantMicros)} of credit to start, no card required.</p>` : ''
   return html`<div class="narrow">
 <h1>Create your account</h1>
 ${grant}
@@ -53,7 +53,7 @@ export function keyShownOnce(key: string, name: string): Html {
 
 export function signupDone(options: { key: string; keyName: string; grantMicros: number; baseUrl: string }): Html {
   return html`<h1>Welcome to Anvat</h1>
-${options.grantMicros > 0 && html`<p>Your account starts with <strong>$${formatMicrosAsUsd(options.grantMicros)}</strong> of credit.</p>`}
+${options.grantMicros > 0 && html`<p>Your account starts with <strong>$${formatMicrosForPeople(options.grantMicros)}</strong> of credit.</p>`}
 ${keyShownOnce(options.key, options.keyName)}
 <h2>Use it</h2>
 <p>Point any OpenAI or Anthropic client at this gateway with the key:</p>

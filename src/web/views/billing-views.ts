@@ -1,5 +1,5 @@
 import type { PackConfig } from '../../config/schema.ts'
-import { formatMicrosAsUsd } from '../../core/money.ts'
+import { formatMicrosForPeople } from '../../core/money.ts'
 import { html, type Html } from '../html.ts'
 import { csrfField } from '../layout.ts'
 import { formatTime } from './keys-views.ts'
@@ -22,7 +22,7 @@ type UsageRow = {
   createdAtMs: number
 }
 
-const signedUsd = (micros: number) => (micros < 0 ? `−$${formatMicrosAsUsd(-micros)}` : `+$${formatMicrosAsUsd(micros)}`)
+const signedUsd = (micros: number) => (micros < 0 ? `−$${formatMicrosForPeople(-micros)}` : `+$${formatMicrosForPeople(micros)}`)
 const entryLabels: Record<string, string> = { grant: 'Credit granted', 'top-up': 'Top-up', settle: 'Request', adjustment: 'Adjustment' }
 
 /** Older/newer links for one paged table, keeping the other table's page. */
@@ -38,9 +38,9 @@ function packsSection(packs: readonly PackConfig[], checkout: boolean, csrfToken
     const price = Math.round(pack.priceUsd * 1_000_000)
     const bonus = credit > price ? html`<p class="notice">${(credit / price).toFixed(credit % price === 0 ? 0 : 1)}× your spend</p>` : ''
     const action = checkout
-      ? html`<form method="post" action="/app/billing/checkout">${csrfField(csrfToken)}<input type="hidden" name="pack" value="${pack.id}"><button type="submit" aria-label="Buy $${formatMicrosAsUsd(credit)} of credit for $${formatMicrosAsUsd(price)}">Buy</button></form>`
+      ? html`<form method="post" action="/app/billing/checkout">${csrfField(csrfToken)}<input type="hidden" name="pack" value="${pack.id}"><button type="submit" aria-label="Buy $${formatMicrosForPeople(credit)} of credit for $${formatMicrosForPeople(price)}">Buy</button></form>`
       : ''
-    return html`<div class="panel"><h3>$${formatMicrosAsUsd(credit)} of credit</h3><p>for $${formatMicrosAsUsd(price)}</p>${bonus}${action}</div>`
+    return html`<div class="panel"><h3>$${formatMicrosForPeople(credit)} of credit</h3><p>for $${formatMicrosForPeople(price)}</p>${bonus}${action}</div>`
   })
   return html`<div class="packs">${cards}</div>${!checkout && html`<p class="muted">Card payments are not set up on this gateway: its operator adds packs to your account on request.</p>`}`
 }
@@ -65,7 +65,7 @@ ${options.notice && html`<p class="notice" role="status">${options.notice}</p>`}
 ${options.problem && html`<p class="error" role="alert">${options.problem}</p>`}
 <section class="panel" aria-labelledby="balance-title">
 <h2 id="balance-title">Balance</h2>
-<p class="balance" id="balance">$${formatMicrosAsUsd(options.balanceMicros)}</p>
+<p class="balance" id="balance">$${formatMicrosForPeople(options.balanceMicros)}</p>
 <p class="muted">Prepaid credit, shared by all keys of this account. Each request is charged what it used.</p>
 </section>
 <h2>Prepaid packs</h2>
@@ -75,13 +75,13 @@ ${spendChart(options.spend, options.days)}
 <table>
 <caption class="skip">Spend by model, last ${options.days.length} days</caption>
 <thead><tr><th scope="col">Model</th><th scope="col" class="number">Spend</th></tr></thead>
-<tbody>${modelRows.length === 0 ? html`<tr><td colspan="2">Nothing yet.</td></tr>` : modelRows.map(([model, micros]) => html`<tr><td>${model}</td><td class="number">$${formatMicrosAsUsd(micros)}</td></tr>`)}</tbody>
+<tbody>${modelRows.length === 0 ? html`<tr><td colspan="2">Nothing yet.</td></tr>` : modelRows.map(([model, micros]) => html`<tr><td>${model}</td><td class="number">$${formatMicrosForPeople(micros)}</td></tr>`)}</tbody>
 </table>
 <h2 id="usage">Requests</h2>
 <table>
 <thead><tr><th scope="col">Time</th><th scope="col">Key</th><th scope="col">Model</th><th scope="col" class="number">Input</th><th scope="col" class="number">Cached</th><th scope="col" class="number">Output</th><th scope="col" class="number">Cost</th><th scope="col">Status</th></tr></thead>
 <tbody>
-${options.usage.rows.length === 0 ? html`<tr><td colspan="8">No requests yet.</td></tr>` : options.usage.rows.map((row) => html`<tr class="usage-row"><td>${formatTime(row.createdAtMs)}</td><td>${row.keyName ?? '—'}</td><td>${row.model}</td><td class="number">${row.inputTokens + row.cacheWriteTokens}</td><td class="number">${row.cacheReadTokens}</td><td class="number">${row.outputTokens}</td><td class="number">$${formatMicrosAsUsd(row.costMicros)}</td><td>${row.status} ${row.outcome}</td></tr>`)}
+${options.usage.rows.length === 0 ? html`<tr><td colspan="8">No requests yet.</td></tr>` : options.usage.rows.map((row) => html`<tr class="usage-row"><td>${formatTime(row.createdAtMs)}</td><td>${row.keyName ?? '—'}</td><td>${row.model}</td><td class="number">${row.inputTokens + row.cacheWriteTokens}</td><td class="number">${row.cacheReadTokens}</td><td class="number">${row.outputTokens}</td><td class="number">$${formatMicrosForPeople(row.costMicros)}</td><td>${row.status} ${row.outcome}</td></tr>`)}
 </tbody>
 </table>
 ${pager('usage', options.usage.page, options.usage.hasMore, 'entries', options.entries.page)}

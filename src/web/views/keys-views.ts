@@ -1,6 +1,6 @@
 import type { AccountKey } from '../../accounts/account-keys.ts'
 import { keyNameLengthMax } from '../../accounts/account-keys.ts'
-import { formatMicrosAsUsd } from '../../core/money.ts'
+import { formatMicrosForPeople } from '../../core/money.ts'
 import type { EffectiveLimits } from '../../routes/limits-guard.ts'
 import { html, type Html } from '../html.ts'
 import { csrfField } from '../layout.ts'
@@ -14,7 +14,7 @@ function limitsText(limits: EffectiveLimits): string {
   const parts = [
     limits.rpm === null ? undefined : `${limits.rpm} requests/min`,
     limits.concurrency === null ? undefined : `${limits.concurrency} at once`,
-    limits.windowSpendMicros === null ? undefined : `$${formatMicrosAsUsd(limits.windowSpendMicros)} per ${limits.windowMs / 3_600_000} h`,
+    limits.windowSpendMicros === null ? undefined : `$${formatMicrosForPeople(limits.windowSpendMicros)} per ${limits.windowMs / 3_600_000} h`,
   ].filter((part) => part !== undefined)
   return parts.length === 0 ? 'none' : parts.join(', ')
 }
@@ -28,7 +28,7 @@ function keyRow(key: AccountKey, limits: EffectiveLimits, csrfToken: string): Ht
     : html`<span>Revoked ${formatTime(key.revokedAtMs)}</span>`
   return html`<tr${active ? '' : html` class="revoked"`}>
 <td>${key.name}</td><td><code>${key.keyPrefix}…</code></td><td>${formatTime(key.createdAtMs)}</td><td>${formatTime(key.lastUsedAtMs)}</td>
-<td>${limitsText(limits)}</td><td class="number">$${formatMicrosAsUsd(key.spentMicros)}</td><td>${actions}</td>
+<td>${limitsText(limits)}</td><td class="number">$${formatMicrosForPeople(key.spentMicros)}</td><td>${actions}</td>
 </tr>`
 }
 
@@ -43,7 +43,7 @@ export function keysPage(options: {
   problem?: string
 }): Html {
   return html`<h1>API keys</h1>
-<p>Balance: <strong>$${formatMicrosAsUsd(options.balanceMicros)}</strong>, shared by all keys of this account. <a href="/app/billing">Billing</a></p>
+<p>Balance: <strong>$${formatMicrosForPeople(options.balanceMicros)}</strong>, shared by all keys of this account. <a href="/app/billing">Billing</a></p>
 ${options.shown && keyShownOnce(options.shown.key, options.shown.name)}
 ${options.notice && html`<p class="notice" role="status">${options.notice}</p>`}
 ${options.problem && html`<p class="error" role="alert">${options.problem}</p>`}

@@ -1,4 +1,4 @@
-import { formatMicrosAsUsd } from '../../core/money.ts'
+import { formatMicrosForPeople } from '../../core/money.ts'
 import { html, type Html } from '../html.ts'
 
 /*
@@ -56,7 +56,7 @@ export function spendChart(rows: SpendRow[], days: string[]): Html {
 
   const gridlines = []
   for (let value = 0; value <= top; value += step) {
-    gridlines.push(html`<line class="axis" x1="${margin.left}" x2="${width - margin.right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}"/><text x="${margin.left - 6}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">$${formatMicrosAsUsd(Math.round(value))}</text>`)
+    gridlines.push(html`<line class="axis" x1="${margin.left}" x2="${width - margin.right}" y1="${y(value).toFixed(1)}" y2="${y(value).toFixed(1)}"/><text x="${margin.left - 6}" y="${(y(value) + 4).toFixed(1)}" text-anchor="end">$${formatMicrosForPeople(Math.round(value))}</text>`)
   }
   const bars = days.map((day, index) => {
     const x = margin.left + index * slot + (slot - barWidth) / 2
@@ -66,7 +66,7 @@ export function spendChart(rows: SpendRow[], days: string[]): Html {
       if (micros === 0) return ''
       const bottom = y(stacked)
       stacked += micros
-      return html`<rect x="${x.toFixed(1)}" y="${y(stacked).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(0.5, bottom - y(stacked)).toFixed(1)}" fill="${colourOf(name)}"><title>${day} · ${name}: $${formatMicrosAsUsd(micros)}</title></rect>`
+      return html`<rect x="${x.toFixed(1)}" y="${y(stacked).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.max(0.5, bottom - y(stacked)).toFixed(1)}" fill="${colourOf(name)}"><title>${day} · ${name}: $${formatMicrosForPeople(micros)}</title></rect>`
     })
     // Every seventh day is labelled, counting back from the last, so today always is.
     const label = (days.length - 1 - index) % 7 === 0 ? html`<text x="${(x + barWidth / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle">${day.slice(5)}</text>` : ''
