@@ -99,3 +99,9 @@ export async function regenerateAccountKey(connection: LedgerConnection, account
   // Revoked meanwhile by another request: the new key stands, as if made by "create".
   return { id: created.id, key: created.key, name: old.name, revokedKeyHash: revoked!.rowsAffected > 0 ? old.keyHash : undefined }
 }
+
+/** The hashes of every key of the account, for dropping them from the gateway's key cache after an account change. */
+export async function accountKeyHashes(connection: LedgerConnection, accountId: string): Promise<string[]> {
+  const rows = await connection.database.select({ keyHash: apiKeys.keyHash }).from(apiKeys).where(eq(apiKeys.accountId, accountId))
+  return rows.map((row) => row.keyHash)
+}

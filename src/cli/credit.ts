@@ -1,3 +1,5 @@
+import { creditPack, packMicros } from '../accounts/packs.ts'
+import { loadConfig } from '../config/load.ts'
 import { formatMicrosAsUsd, parseUsdToMicros } from '../core/money.ts'
 import { randomBase62 } from '../core/ids.ts'
 import { openLedger } from '../ledger/database.ts'
@@ -21,7 +23,16 @@ export async function creditCommand(argv: string[], io: CommandIo, now: () => nu
   const parsed = parse(
     rest,
     io,
-    { ...ledgerOptions, help: { type: 'boolean', short: 'h' }, key: { type: 'string' }, usd: { type: 'string' }, note: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      ...ledgerOptions,
+      help: { type: 'boolean', short: 'h' },
+      key: { type: 'string' },
+      usd: { type: 'string' },
+      pack: { type: 'string' },
+      config: { type: 'string' },
+      note: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     'anvat credit',
   )
   if (typeof parsed === 'number') return parsed
@@ -31,6 +42,7 @@ export async function creditCommand(argv: string[], io: CommandIo, now: () => nu
     return exitCodes.ok
   }
   if (values.key === undefined) return usageError(io, `credit ${subcommand} needs --key ID`, 'anvat credit')
+  if (subcommand === 'add' && values.pack !== undefined) return grantPack(io, now, values.key, values.pack, values.config ?? io.env.ANVAT_CONFIG, values)
   const amountMicros = subcommand === 'add' ? parseUsdToMicros(values.usd ?? '') : 0
   if (amountMicros === undefined || (subcommand === 'add' && amountMicros === 0)) {
     return usageError(io, `credit add needs --usd with a positive USD amount, got '${values.usd ?? ''}'`, 'anvat credit')
@@ -80,5 +92,33 @@ export function jsonEntry(entry: { id: string; kind: string; amountMicros: numbe
     request_id: entry.requestId,
     note: entry.note,
     created_at: new Date(entry.createdAtMs).toISOString(),
+  }
+}
+
+/** `anvat credit add --pack`: grants a pack of the config to the key's account, as the admin API's packs route does. */
+async function grantPack(io: CommandIo, now: () => number, keyId: string, packId: string, configPath: string | undefined, values: Parameters<typeof ledgerLocation>[0]): Promise<number> {
+  if (configPath === undefined) return usageError(io, 'credit add --pack needs the config that lists the packs: --config FILE or env ANVAT_CONFIG', 'anvat credit')
+  const loaded = loadConfig(await Bun.file(configPath).text().catch(() => ''), io.env)
+  if (!loaded.ok) {
+    io.stderr(`anvat: invalid config in ${configPath}:\n${loaded.errors.map((error) => `  ${error}\n`).join('')}`)
+    return exitCodes.config
+  }
+  const pack = loaded.config.packs.find((candidate) => candidate.id === packId)
+  if (pack === undefined) return usageError(io, `no pack '${packId}' in ${configPath} (packs: ${loaded.config.packs.map((known) => known.id).join(', ') || 'none'})`, 'anvat credit')
+  const connection = await openLedger(ledgerLocation(values, io), now())
+  try {
+    const key = await findKeyById(connection, keyId)
+    if (key === undefined) {
+      io.stderr(`anvat: no key with id '${keyId}'\n`)
+      return exitCodes.data
+    }
+    const id = `operator:${randomBase62(20)}`
+    const { creditMicros } = packMicros(pack)
+    await creditPack(connection, { id, accountId: key.accountId, packId: pack.id, source: 'operator', paidMicros: 0, creditMicros, eventId: null }, now())
+    const [row] = await connection.client.query<{ balance_micros: number }>({ sql: 'SELECT balance_micros FROM accounts WHERE id = ?', args: [key.accountId] })
+    io.stdout(`Granted pack ${pack.id} ($${formatMicrosAsUsd(creditMicros)}) to ${key.id} (payment ${id}); balance $${formatMicrosAsUsd(Number(row?.balance_micros ?? 0))}.\n`)
+    return exitCodes.ok
+  } finally {
+    connection.close()
   }
 }

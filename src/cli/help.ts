@@ -54,9 +54,12 @@ Ledger flags:
 
 export const creditHelp = `Usage:
   anvat credit add --key ID --usd X [--note TEXT] [ledger flags]
+  anvat credit add --key ID --pack PACK [--config FILE] [ledger flags]
   anvat credit show --key ID [--json] [ledger flags]
 
-add      tops up the account of key ID by X US dollars (up to six decimal places), as a new ledger entry.
+add      tops up the account of key ID by X US dollars (up to six decimal places), as a new ledger entry; or, with
+         --pack, grants the prepaid pack PACK of the config (FILE, or env ANVAT_CONFIG): its credit, recorded as a
+         payment by the operator.
 show     prints the account's balance and its ledger entries, newest first: grants, top-ups, and each request's
          reserve, release and settle.
 

@@ -31,6 +31,20 @@ export function exactPricing(pricing: Pricing): ExactPricing {
   }
 }
 
+/** Parts per million a discount is held in, so applying it stays in integers. */
+const discountScale = 1_000_000n
+
+/**
+ * Prices with a plan's discount taken off every rate (0.2 = 20% off), each rounded down to the pico-USD, so the
+ * discounted cost is never above the list cost times (1 − discount) by more than a pico-USD per token.
+ */
+export function discountedPricing(pricing: ExactPricing, discount: number): ExactPricing {
+  if (discount <= 0) return pricing
+  const keep = discountScale - BigInt(Math.round(Math.min(1, discount) * 1_000_000))
+  const apply = (rate: bigint) => (rate * keep) / discountScale
+  return { input: apply(pricing.input), output: apply(pricing.output), cacheWrite5m: apply(pricing.cacheWrite5m), cacheWrite1h: apply(pricing.cacheWrite1h), cacheRead: apply(pricing.cacheRead) }
+}
+
 /** The cost of `usage` in whole micro-USD, rounded up once. Reasoning is inside output and never added again. */
 export function costMicros(pricing: ExactPricing, usage: Usage): number {
   const pico =

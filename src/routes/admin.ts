@@ -5,9 +5,13 @@ import { formatMicrosAsUsd, parseUsdToMicros } from '../core/money.ts'
 import type { LedgerConnection } from '../ledger/database.ts'
 import { listEntries, listUsage } from '../ledger/entries.ts'
 import { createKey, describeKey, findKeyById, listKeys, revokeKey } from '../ledger/keys.ts'
+import { eq } from 'drizzle-orm'
+import { accountKeyHashes } from '../accounts/account-keys.ts'
+import { creditPack, packMicros } from '../accounts/packs.ts'
+import { accounts } from '../ledger/schema.ts'
 import type { RouteDependencies } from './dependencies.ts'
 
-export type AdminDependencies = Pick<RouteDependencies, 'ledger' | 'now'> & {
+export type AdminDependencies = Pick<RouteDependencies, 'ledger' | 'now' | 'config'> & {
   connection: LedgerConnection
   /** Called after a revocation so the key stops working at once in this process. */
   forgetKey: (keyHash: string) => void
@@ -73,6 +77,40 @@ export function adminRoutes(dependencies: AdminDependencies) {
       {
         body: t.Object({ usd, note: t.Optional(t.String({ maxLength: 1000 })), id: t.Optional(t.String({ pattern: '^[A-Za-z0-9_:.-]{1,128}$' })) }),
         ...detail('adminAddCredit', 'Top up a key’s account (idempotent by id)'),
+      },
+    )
+    .post(
+      '/keys/:id/packs',
+      async ({ params, body }) => {
+        const key = await keyOr404(params.id)
+        const pack = dependencies.config.packs.find((candidate) => candidate.id === body.pack) ?? fail('caller_invalid_request', `pack: no pack with id '${body.pack}' in the config.`, { param: 'pack' })
+        const id = `operator:${body.id ?? randomBase62(20)}`
+        const { creditMicros } = packMicros(pack)
+        const { credited } = await creditPack(connection, { id, accountId: key.accountId, packId: pack.id, source: 'operator', paidMicros: 0, creditMicros, eventId: null }, now())
+        const balance = await ledger.balance(key.accountId)
+        return Response.json(
+          { payment_id: id, pack: pack.id, credit_usd: formatMicrosAsUsd(creditMicros), added: credited, balance_usd: formatMicrosAsUsd(balance?.balanceMicros ?? 0) },
+          { status: credited ? 201 : 200 },
+        )
+      },
+      {
+        body: t.Object({ pack: t.String({ minLength: 1, maxLength: 128 }), id: t.Optional(t.String({ pattern: '^[A-Za-z0-9_:.-]{1,128}$' })) }),
+        ...detail('adminGrantPack', 'Grant a prepaid pack to a key’s account (idempotent by id)'),
+      },
+    )
+    .post(
+      '/keys/:id/plan',
+      async ({ params, body }) => {
+        const key = await keyOr404(params.id)
+        if (body.plan !== null && !dependencies.config.plans.has(body.plan)) fail('caller_invalid_request', `plan: no plan with id '${body.plan}' in the config.`, { param: 'plan' })
+        await connection.database.update(accounts).set({ planId: body.plan }).where(eq(accounts.id, key.accountId))
+        // Keys are cached with their account's plan: drop this account's keys so the new plan applies at once.
+        for (const keyHash of await accountKeyHashes(connection, key.accountId)) dependencies.forgetKey(keyHash)
+        return Response.json({ account_id: key.accountId, plan: body.plan })
+      },
+      {
+        body: t.Object({ plan: t.Union([t.String({ minLength: 1, maxLength: 128 }), t.Null()]) }),
+        ...detail('adminSetPlan', 'Put a key’s account on a plan (null: the default plan)'),
       },
     )
     .get(

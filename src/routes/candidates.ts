@@ -1,7 +1,7 @@
 import { operationDialect, type Operation } from '../core/dialect.ts'
 import { fail, GatewayFailure } from '../core/error.ts'
 import { stripGatewayThinking } from '../dialects/anthropic/gateway-signature.ts'
-import { exactPricing, type ExactPricing } from '../ledger/pricing.ts'
+import { discountedPricing, exactPricing, type ExactPricing } from '../ledger/pricing.ts'
 import type { CatalogEntry } from '../providers/registry.ts'
 import { rewriteTopLevelModel } from '../translate/rewrite-body.ts'
 import type { RouteDependencies } from './dependencies.ts'
@@ -52,6 +52,9 @@ export type CandidateRequest = {
   body: ProxyBody
   bodyText: string
   keyId: string
+  /** The key's plan's discount off metered cost (0 when none). */
+  discount: number
+  /** Prices by model and discount, converted once per handler. */
   pricings: Map<string, ExactPricing>
 }
 
@@ -100,8 +103,9 @@ async function candidateFor(request: CandidateRequest, entry: CatalogEntry): Pro
     planEstimate = translated.estimate
     upstreamBody = plan.body
   }
-  let pricing = request.pricings.get(entry.model.id)
-  if (pricing === undefined) request.pricings.set(entry.model.id, (pricing = exactPricing(entry.model.pricing)))
+  const pricingKey = request.discount > 0 ? `${entry.model.id}\u0000${request.discount}` : entry.model.id
+  let pricing = request.pricings.get(pricingKey)
+  if (pricing === undefined) request.pricings.set(pricingKey, (pricing = discountedPricing(exactPricing(entry.model.pricing), request.discount)))
   // A translation that put an estimate in its stream's first event made it already: the same request is not counted twice.
   const estimate =
     planEstimate ?? estimateInput(dependencies.tokenEstimator, plan?.request ?? decodeCallerRequest(operation, body as Record<string, unknown>), estimateTarget(entry), upstreamBody)

@@ -30,9 +30,10 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
     const bodyText = context.bodyText ?? JSON.stringify(body)
     // count_tokens for a model that does not speak Anthropic is estimated here: nothing is translated or sent.
     const estimating = operation === 'count-tokens' && !entry.provider.dialects.includes('anthropic')
-    const candidateRequest = { dependencies, operation, body, bodyText, keyId: apiKey.id, pricings }
+    const plan = planFor(dependencies.config, apiKey.planId)
+    const candidateRequest = { dependencies, operation, body, bodyText, keyId: apiKey.id, discount: plan?.discount ?? 0, pricings }
     const primary = estimating ? undefined : await primaryCandidate(candidateRequest, entry)
-    const limits = effectiveLimits(apiKey, planFor(dependencies.config, apiKey.planId))
+    const limits = effectiveLimits(apiKey, plan)
     const admission = admitRequest(dependencies, apiKey, limits)
     let streaming = false
     try {

@@ -203,7 +203,7 @@ function buildApp(
     .use(messagesRoutes(routeDependencies))
     .use(chatCompletionsRoutes(routeDependencies))
     .use(responsesRoutes(routeDependencies))
-    .use(adminRoutes({ connection: dependencies.ledgerConnection, ledger: dependencies.ledger, now: dependencies.now, forgetKey }))
+    .use(adminRoutes({ connection: dependencies.ledgerConnection, ledger: dependencies.ledger, now: dependencies.now, config: dependencies.config, forgetKey }))
     .use(
       webRoutes({
         config: dependencies.config,

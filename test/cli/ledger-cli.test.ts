@@ -118,6 +118,19 @@ describe.each([
     expect(existsSync(join(directory, 'anvat.db'))).toBe(false)
   })
 
+  test('credit add --pack grants a pack of the config as an operator payment, and refuses a pack it does not list', async () => {
+    const { id } = await createKey(ledger.flags, '1')
+    const configPath = join(directory, 'packs.json')
+    writeFileSync(configPath, JSON.stringify({ providers: [], models: [], packs: [{ id: 'p10', priceUsd: 10, creditUsd: 20 }] }))
+    const granted = await anvat(['credit', 'add', '--key', id, '--pack', 'p10', '--config', configPath, ...ledger.flags])
+    expect(granted.exitCode).toBe(0)
+    expect(granted.stdout).toMatch(new RegExp(`^Granted pack p10 \\(\\$20\\) to ${id} \\(payment operator:[0-9A-Za-z]{20}\\); balance \\$21\\.\\n$`))
+    const show = JSON.parse((await anvat(['credit', 'show', '--key', id, '--json', ...ledger.flags])).stdout) as CreditShow
+    expect(show.entries[0]).toMatchObject({ kind: 'top-up', amount_usd: '20', note: 'pack p10, granted by the operator' })
+    expect(await anvat(['credit', 'add', '--key', id, '--pack', 'p99', '--config', configPath, ...ledger.flags])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining("no pack 'p99'") })
+    expect(await anvat(['credit', 'add', '--key', id, '--pack', 'p10', ...ledger.flags])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--config FILE') })
+  })
+
   test('credit refuses a missing amount, a zero amount and an unknown key', async () => {
     const { id } = await createKey(ledger.flags, '1')
     expect(await anvat(['credit', 'add', '--key', id, ...ledger.flags])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--usd') })

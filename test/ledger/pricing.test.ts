@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import type { Pricing } from '../../src/config/schema.ts'
 import { zeroUsage, type Usage } from '../../src/core/usage.ts'
-import { affordableOutputTokens, costMicros, exactPricing, reservationMicros } from '../../src/ledger/pricing.ts'
+import { affordableOutputTokens, costMicros, discountedPricing, exactPricing, reservationMicros } from '../../src/ledger/pricing.ts'
 
 /** The cost of `usage` under `pricing`, straight from the config shape. */
 function cost(pricing: Pricing, usage: Partial<Usage>): number {
@@ -147,5 +147,18 @@ describe('affordableOutputTokens', () => {
         expect(reservationMicros(exact, 100, tokens + 1)).toBeGreaterThan(availableMicros)
       }
     }
+  })
+})
+
+describe('discountedPricing', () => {
+  test('takes the discount off every rate, so a cost is the list cost times what is left, rounded up once', () => {
+    const list = exactPricing({ input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 })
+    const usage = { input: 1234, cacheRead: 5000, cacheWrite5m: 700, cacheWrite1h: 0, output: 987, reasoning: 0 }
+    const quarterOff = discountedPricing(list, 0.25)
+    // 1,234 × 3 + 5,000 × 0.3 + 700 × 3.75 + 987 × 15 = 22,632 µ$ at list price; a quarter off leaves 16,974.
+    expect(costMicros(list, usage)).toBe(22_632)
+    expect(costMicros(quarterOff, usage)).toBe(16_974)
+    expect(discountedPricing(list, 0)).toBe(list)
+    expect(costMicros(discountedPricing(list, 1), usage)).toBe(0)
   })
 })
