@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { randomBase62 } from '../core/ids.ts'
 import type { LedgerConnection } from '../ledger/database.ts'
 import { newAccountStatement, newKeyStatement } from '../ledger/keys.ts'
@@ -118,4 +118,14 @@ export async function verifyLogin(connection: LedgerConnection, email: string, p
 export async function setPassword(connection: LedgerConnection, userId: string, password: string): Promise<void> {
   const passwordHash = await Bun.password.hash(password, { algorithm: 'argon2id' })
   await connection.database.update(users).set({ passwordHash }).where(eq(users.id, userId))
+}
+
+/**
+ * Marks the user's address confirmed and, when `grantMicros` is above zero, adds the signup grant that was waiting
+ * for it, in one batch. Confirming again changes nothing: the grant's entry id is taken.
+ */
+export async function confirmEmail(connection: LedgerConnection, user: { id: string; accountId: string }, grantMicros: number, nowMs: number): Promise<void> {
+  const statements = [statementOf(connection.database.update(users).set({ emailVerifiedAtMs: nowMs }).where(and(eq(users.id, user.id), isNull(users.emailVerifiedAtMs))))]
+  if (grantMicros > 0) statements.push(grantStatement(connection, user.accountId, grantMicros, nowMs))
+  await connection.client.batch(statements)
 }

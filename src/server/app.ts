@@ -30,6 +30,7 @@ import { formBytesMax, parseFormBody, parseJsonBody, readBodyText, webhookBytesM
 import { errorResponse, toGatewayError } from './error-handler.ts'
 import { webErrorPage } from '../web/error-page.ts'
 import type { StripeBilling } from '../billing/stripe-checkout.ts'
+import { createSmtpMailer, type Mailer } from '../accounts/mailer.ts'
 import { webRoutes } from '../web/web-routes.ts'
 import { stripeWebhookPath } from '../web/billing-routes.ts'
 import { withSelfServeHint } from '../web/self-serve-hint.ts'
@@ -59,6 +60,8 @@ export type AppDependencies = {
   random?: () => number
   /** Card payments for prepaid packs, when STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set. */
   stripe?: StripeBilling
+  /** Mail for address confirmation and password reset (default: SMTP from the config's `mail`, else none). */
+  mailer?: Mailer
 }
 
 /** The composed gateway: the Elysia app, its per-request contexts (for the serving loop's log line) and key cache. */
@@ -215,6 +218,7 @@ function buildApp(
         peerAddress: (request) => peerAddresses.get(request),
         attempts: createLimiterStore({ now: dependencies.now, entriesMax: limits.limiterEntriesMax }),
         stripe: dependencies.stripe,
+        mailer: dependencies.mailer ?? (dependencies.config.mail === undefined ? undefined : createSmtpMailer(dependencies.config.mail)),
       }),
     )
 }

@@ -1,11 +1,12 @@
 import { Elysia } from 'elysia'
 import { endSession, startSession } from '../accounts/sessions.ts'
 import { normalizeEmail, signUp, signupProblem, verifyLogin } from '../accounts/users.ts'
-import { randomBase62 } from '../core/ids.ts'
-import { cookie, formCookieName, isSecureRequest, readCookies, sessionCookieName } from './cookies.ts'
-import { clientAddress, formCookieToken, formIsGenuine, sessionOf, type FormFields, type WebDependencies } from './dependencies.ts'
+import { cookie, isSecureRequest, readCookies, sessionCookieName } from './cookies.ts'
+import { baseUrlOf, formCookieToken, formIsGenuine, sessionOf, type FormFields, type WebDependencies } from './dependencies.ts'
+import { refuseOverAttemptLimit, signedOutFormPage, type RenderForm, type RenderFormWithProblem } from './signed-out-forms.ts'
+import { sendConfirmation } from './mail-routes.ts'
 import { redirect, renderPage } from './layout.ts'
-import { errorBody, loginForm, signupDone, signupForm } from './views/account-views.ts'
+import { confirmationPending, errorBody, loginForm, signupDone, signupForm } from './views/account-views.ts'
 
 /*
  * Signup, sign-in and sign-out. The signed-out forms carry a double-submit CSRF token (cookie and hidden field);
@@ -15,30 +16,13 @@ import { errorBody, loginForm, signupDone, signupForm } from './views/account-vi
 
 /** The name of the key every new account starts with. */
 export const firstKeyName = 'default'
-/** The signed-out forms' token cookie lives a day; a form older than that is refused and shown again. */
-const formTokenLifetimeSeconds = 86_400
 
 export function accountRoutes(dependencies: WebDependencies) {
   const { config, connection } = dependencies
   const accounts = config.accounts
 
-  /** A signed-out form's page, re-using the browser's form token or setting a new one. */
-  const signedOutPage = (request: Request, title: string, render: (csrfToken: string) => Parameters<typeof renderPage>[0]['body'], status = 200) => {
-    const existing = formCookieToken(request)
-    const csrfToken = existing !== undefined && /^[A-Za-z0-9]{32}$/.test(existing) ? existing : randomBase62(32)
-    const headers: Record<string, string> = existing === csrfToken ? {} : { 'set-cookie': cookie(formCookieName, csrfToken, { maxAgeSeconds: formTokenLifetimeSeconds, secure: isSecureRequest(request, accounts) }) }
-    return renderPage({ title, body: render(csrfToken), status, headers })
-  }
-
-  /** Refuses a POST over its address's attempt limit, with the wait; undefined when it may go on. */
-  const overAttemptLimit = (request: Request, title: string, render: (csrfToken: string, problem: string) => Parameters<typeof renderPage>[0]['body']) => {
-    const decision = dependencies.attempts.admitRequest(`address:${clientAddress(dependencies, request)}`, accounts.attemptsPerMinute)
-    if (decision.allowed) return undefined
-    const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
-    const response = signedOutPage(request, title, (token) => render(token, `Too many attempts from your address. Try again in ${retryAfterSeconds} seconds.`), 429)
-    response.headers.set('retry-after', String(retryAfterSeconds))
-    return response
-  }
+  const signedOutPage = (request: Request, title: string, render: RenderForm, status = 200) => signedOutFormPage(dependencies, request, title, render, status)
+  const overAttemptLimit = (request: Request, title: string, render: RenderFormWithProblem) => refuseOverAttemptLimit(dependencies, request, title, render)
 
   /** Starts a session: its Set-Cookie and its CSRF token. */
   const startSignedIn = async (request: Request, userId: string) => {
@@ -46,8 +30,7 @@ export function accountRoutes(dependencies: WebDependencies) {
     return { setCookie: cookie(sessionCookieName, session.token, { maxAgeSeconds: accounts.sessionMs / 1000, secure: isSecureRequest(request, accounts) }), csrfToken: session.csrfToken }
   }
 
-  const baseUrlOf = (request: Request) => accounts.publicUrl ?? new URL(request.url).origin
-  const resetAvailable = config.mail !== undefined
+  const resetAvailable = dependencies.mailer !== undefined
 
   return new Elysia({ name: 'account-pages' })
     .get('/app', async ({ request }) => redirect((await sessionOf(dependencies, request)) === undefined ? '/app/login' : '/app/keys'))
@@ -66,21 +49,28 @@ export function accountRoutes(dependencies: WebDependencies) {
       const password = form.password ?? ''
       const problem = signupProblem(email, password)
       if (problem !== undefined) return again(problem, 400)
-      const created = await signUp(connection, { email, password, grantMicros: accounts.signupCreditMicros, keyName: firstKeyName }, dependencies.now())
+      // With mail set up, the grant waits for the address to be confirmed, so throwaway addresses earn nothing.
+      const confirming = dependencies.mailer !== undefined
+      const grantMicros = confirming ? 0 : accounts.signupCreditMicros
+      const created = await signUp(connection, { email, password, grantMicros, keyName: firstKeyName }, dependencies.now())
       if (!created.ok) return again('An account with this email already exists. Sign in instead.', 409)
       dependencies.logger.info('signup', { user: created.user.id, account: created.user.accountId })
       const session = await startSignedIn(request, created.user.id)
+      const confirmation = confirming
+        ? confirmationPending({ email, grantMicros: accounts.signupCreditMicros, sent: await sendConfirmation(dependencies, request, created.user), csrfToken: session.csrfToken })
+        : undefined
       return renderPage({
         title: 'Welcome',
-        body: signupDone({ key: created.key.key, keyName: firstKeyName, grantMicros: accounts.signupCreditMicros, baseUrl: baseUrlOf(request) }),
+        body: signupDone({ key: created.key.key, keyName: firstKeyName, grantMicros, baseUrl: baseUrlOf(dependencies, request), confirmation }),
         signedIn: { email: created.user.email, csrfToken: session.csrfToken },
         status: 201,
         headers: { 'set-cookie': session.setCookie },
       })
     })
-    .get('/app/login', async ({ request }) => {
+    .get('/app/login', async ({ request, query }) => {
       if ((await sessionOf(dependencies, request)) !== undefined) return redirect('/app/keys')
-      return signedOutPage(request, 'Sign in', (csrfToken) => loginForm({ csrfToken, resetAvailable }))
+      const notice = query.reset === undefined ? undefined : 'Your password is changed. Sign in with the new one.'
+      return signedOutPage(request, 'Sign in', (csrfToken) => loginForm({ csrfToken, resetAvailable, notice }))
     })
     .post('/app/login', async ({ request, body }) => {
       const form = body as FormFields

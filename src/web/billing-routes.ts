@@ -4,7 +4,7 @@ import type { Session } from '../accounts/sessions.ts'
 import { eq } from 'drizzle-orm'
 import { creditPack } from '../accounts/packs.ts'
 import { accounts } from '../ledger/schema.ts'
-import { formIsGenuine, sessionOf, type FormFields, type WebDependencies } from './dependencies.ts'
+import { baseUrlOf, formIsGenuine, sessionOf, type FormFields, type WebDependencies } from './dependencies.ts'
 import { redirect, renderPage } from './layout.ts'
 import { billingPage } from './views/billing-views.ts'
 import { lastDays } from './views/spend-chart.ts'
@@ -58,8 +58,6 @@ export function billingRoutes(dependencies: WebDependencies) {
     })
   }
 
-  const baseUrlOf = (request: Request) => config.accounts.publicUrl ?? new URL(request.url).origin
-
   return new Elysia({ name: 'billing-pages' })
     .get('/app/billing', async ({ request, query }) => {
       const session = await sessionOf(dependencies, request)
@@ -77,7 +75,7 @@ export function billingRoutes(dependencies: WebDependencies) {
       if (stripe === undefined) return page(session, {}, { problem: 'Card payments are not set up on this gateway.', status: 404 })
       const pack = config.packs.find((candidate) => candidate.id === form.pack)
       if (pack === undefined) return page(session, {}, { problem: 'No such pack.', status: 400 })
-      const baseUrl = baseUrlOf(request)
+      const baseUrl = baseUrlOf(dependencies, request)
       try {
         const checkout = await stripe.start({
           accountId: session.user.accountId,

@@ -1,3 +1,4 @@
+import type { Mailer } from '../accounts/mailer.ts'
 import type { StripeBilling } from '../billing/stripe-checkout.ts'
 import type { Config } from '../config/schema.ts'
 import type { LedgerConnection } from '../ledger/database.ts'
@@ -22,6 +23,13 @@ export type WebDependencies = {
   attempts: LimiterStore
   /** Card payments for packs (Stripe Checkout), when set up; without them the operator grants packs. */
   stripe?: StripeBilling
+  /** Mail for address confirmation and password reset, when set up; without it both are off. */
+  mailer?: Mailer
+}
+
+/** The gateway's address as people reach it: the configured public URL, else the one this request came to. */
+export function baseUrlOf(dependencies: WebDependencies, request: Request): string {
+  return dependencies.config.accounts.publicUrl ?? new URL(request.url).origin
 }
 
 /** A submitted form's fields (the body parser turns every /app form into this). */

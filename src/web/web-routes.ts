@@ -5,6 +5,7 @@ import stylesheet from './assets/style.css' with { type: 'text' }
 import type { WebDependencies } from './dependencies.ts'
 import { billingRoutes } from './billing-routes.ts'
 import { keysRoutes } from './keys-routes.ts'
+import { mailRoutes } from './mail-routes.ts'
 
 /** Every self-serve page under /app, and the two files they load; nothing is fetched from anywhere else. */
 export function webRoutes(dependencies: WebDependencies) {
@@ -15,4 +16,5 @@ export function webRoutes(dependencies: WebDependencies) {
     .use(accountRoutes(dependencies))
     .use(keysRoutes(dependencies))
     .use(billingRoutes(dependencies))
+    .use(mailRoutes(dependencies))
 }

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/server/logger.ts'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts'
 import { createTokenEstimator, type TokenEstimator } from '../../src/translate/token-estimator.ts'
 import type { StripeBilling } from '../../src/billing/stripe-checkout.ts'
+import type { Mailer } from '../../src/accounts/mailer.ts'
 
 const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
 
@@ -85,6 +86,8 @@ export type TestGatewayOptions = TestPlans & {
   random?: () => number
   /** Card payments for packs (default: none). */
   stripe?: StripeBilling
+  /** Mail for address confirmation and password reset (default: SMTP from the config's `mail`, else none). */
+  mailer?: Mailer
 }
 
 let loadedEstimator: Promise<TokenEstimator> | undefined
@@ -127,6 +130,7 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
     ...(options.random === undefined ? {} : { random: options.random }),
     stripe: options.stripe,
+    mailer: options.mailer,
   })
   const key = created.key
   return {
