@@ -43,6 +43,7 @@ export function renderPage(options: PageOptions): Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · Anvat</title>
+<link rel="icon" href="/app/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/app/style.css">
 <script src="/app/app.js" defer></script>
 </head>
