@@ -1,7 +1,7 @@
 import { and, eq, lt, ne } from 'drizzle-orm'
 import { randomBase62 } from '../core/ids.ts'
 import type { LedgerConnection } from '../ledger/database.ts'
-import { sessions, users } from '../ledger/schema.ts'
+import { emailTokens, sessions, users } from '../ledger/schema.ts'
 import type { User } from './users.ts'
 
 /*
@@ -71,4 +71,9 @@ export async function endOtherSessions(connection: LedgerConnection, userId: str
 /** Deletes sessions past their expiry. */
 export async function deleteExpiredSessions(connection: LedgerConnection, nowMs: number): Promise<void> {
   await connection.database.delete(sessions).where(lt(sessions.expiresAtMs, nowMs + 1))
+}
+
+/** Deletes mailed links past their expiry, used or not. */
+export async function deleteExpiredEmailTokens(connection: LedgerConnection, nowMs: number): Promise<void> {
+  await connection.database.delete(emailTokens).where(lt(emailTokens.expiresAtMs, nowMs + 1))
 }

@@ -5,6 +5,7 @@ import { openLedger, type LedgerConnection, type LedgerLocation } from '../ledge
 import { findKeyByHash } from '../ledger/keys.ts'
 import { createLedger, type Ledger } from '../ledger/ledger.ts'
 import type { Lifecycle } from '../routes/dependencies.ts'
+import { deleteExpiredEmailTokens, deleteExpiredSessions } from '../accounts/sessions.ts'
 import { createStripeBilling, type StripeBilling } from '../billing/stripe-checkout.ts'
 import { createApp, type Gateway } from '../server/app.ts'
 import { createInFlight, listen, type InFlight } from '../server/listen.ts'
@@ -223,12 +224,29 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
     throw error
   }
   lifecycle.state = 'ready'
+  // Expired sign-ins and mailed links are deleted when met; those never met again go once an hour.
+  const pruneTimer = setInterval(() => {
+    const nowMs = options.now()
+    Promise.all([deleteExpiredSessions(connection, nowMs), deleteExpiredEmailTokens(connection, nowMs)]).catch((error: unknown) =>
+      logger.warn('pruning expired sessions failed', { error: String(error) }),
+    )
+  }, pruneIntervalMs)
+  pruneTimer.unref()
   const url = `http://${options.hostname.includes(':') ? `[${options.hostname}]` : options.hostname}:${server.port}`
   logger.info('listening', { url, models: options.config.models.length, database: describeLocation(options.ledgerLocation), admin: options.adminToken !== undefined })
-  return { url, gateway, ...createDrain({ server, inFlight, lifecycle, ledger, connection, logger, flushLog: output.flush, now: options.now, timeoutMs: options.drainTimeoutMs }) }
+  return {
+    url,
+    gateway,
+    ...createDrain({ server, inFlight, lifecycle, ledger, connection, logger, flushLog: output.flush, now: options.now, timeoutMs: options.drainTimeoutMs, stopTimers: () => clearInterval(pruneTimer) }),
+  }
 }
 
+/** How often expired sessions and mailed links are deleted. */
+const pruneIntervalMs = 3_600_000
+
 type DrainParts = {
+  /** Stops the gateway's own timers, before the ledger closes. */
+  stopTimers: () => void
   server: ReturnType<typeof listen>
   inFlight: InFlight
   lifecycle: Lifecycle
@@ -252,6 +270,7 @@ function createDrain(parts: DrainParts): Pick<ServeHandle, 'stop' | 'force'> {
     // their response. A request after this point finds nothing listening: refused before a byte is sent, which every
     // client and load balancer may safely retry elsewhere, and nothing is reserved or billed for it.
     lifecycle.state = 'draining'
+    parts.stopTimers()
     logger.info('draining', { signal, in_flight: inFlight.count(), timeout_ms: parts.timeoutMs })
     const closed = server.stop(false)
     let deadline: ReturnType<typeof setTimeout> | undefined
