@@ -160,7 +160,11 @@ function expectedCostMicros(attempt: UpstreamAttempt): number {
 }
 
 const usd = (micros: number) => `$${(micros / 1_000_000).toFixed(6)}`
-const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL')
+let failedChecks = 0
+const verdict = (ok: boolean) => {
+  if (!ok) failedChecks += 1
+  return ok ? 'PASS' : 'FAIL'
+}
 
 // ---- run ----
 
@@ -315,3 +319,9 @@ console.log(`${verdict(mismatches.length === 0)} complete answers charged the fa
 for (const line of mismatches.slice(0, 5)) console.log(`  ${line}`)
 const partialMicros = seenMicros - chargedMicros
 console.log(`  the rest of the drop, ${usd(partialMicros)}, is cut and stalled streams billed for what they delivered (estimated)`)
+
+// Last, the ledger's own audit over everything the run wrote: balances from entries, each charge from its tokens at
+// its rates, every hold given back.
+const audited = Bun.spawnSync([...command, 'audit', '--db', database], { env: { PATH: process.env.PATH ?? '' } })
+console.log(`${verdict(audited.exitCode === 0)} anvat audit: ${audited.stdout.toString().trim().split('\n').join('\n  ')}`)
+if (failedChecks > 0) process.exitCode = 1

@@ -2,6 +2,7 @@
 import packageJson from '../package.json' with { type: 'json' }
 import { mainHelp } from './cli/help.ts'
 import { exitCodes, usageError, type CommandIo } from './cli/io.ts'
+import { auditCommand } from './cli/audit.ts'
 import { creditCommand } from './cli/credit.ts'
 import { keysCommand } from './cli/keys.ts'
 import { migrateCommand } from './cli/migrate.ts'
@@ -38,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       return creditCommand(rest, io, now)
     case 'migrate':
       return migrateCommand(rest, io, now)
+    case 'audit':
+      return auditCommand(rest, io, now)
     default:
       return command.startsWith('-')
         ? usageError(io, `unknown option '${command}'`, 'anvat')

@@ -14,6 +14,7 @@ Usage:
   anvat credit add --key ID --usd X [--note TEXT]
   anvat credit show --key ID [--json]
   anvat migrate
+  anvat audit [--json]
   anvat --help | --version | <command> --help
 
 Every command that touches the ledger takes --db PATH or --database-url URL.
@@ -71,6 +72,17 @@ export const migrateHelp = `Usage: anvat migrate [ledger flags]
 
 Applies the embedded schema migrations to the ledger and says which it applied. serve does the same at start;
 this is for deploy pipelines that migrate first.
+
+Ledger flags:
+  ${ledgerFlags}
+`
+
+export const auditHelp = `Usage: anvat audit [--json] [ledger flags]
+
+Proves the ledger's books: every account's balance is the sum of its entries; every charge matches its usage record
+and that record's tokens at the rates it was priced at; every hold was given back exactly once, or is still open for
+a live gateway. Prints a summary (or the whole report with --json) and exits 0 when everything holds, 65 on any
+discrepancy. Changes nothing in the books, and may run beside serving gateways.
 
 Ledger flags:
   ${ledgerFlags}

@@ -1,4 +1,5 @@
 import type { Usage } from '../core/usage.ts'
+import type { ExactPricing } from './pricing.ts'
 import { createGroupCommit } from './group-commit.ts'
 import { createHoldBook } from './holds.ts'
 import type { SqlClient, SqlStatement } from './sql-client.ts'
@@ -24,6 +25,8 @@ export type UsageRecordInput = {
   estimated: boolean
   partial: boolean
   durationMs: number
+  /** The rates `costMicros` was computed at (the model's, discount taken off), kept for the audit. */
+  pricing?: ExactPricing
 }
 
 export type LedgerTimings = {
@@ -78,10 +81,24 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
 
   const holds = createHoldBook({ client, groupCommit, now, instanceId, instanceTimeoutMs: timings.instanceTimeoutMs })
 
+  // Each set of rates is written once per process (the insert is idempotent should another process write it too).
+  const pricesWritten = new Set<string>()
+  const priceStatements = (record: UsageRecordInput, nowMs: number): { priceId: string | null; statements: SqlStatement[] } => {
+    if (record.pricing === undefined) return { priceId: null, statements: [] }
+    const priceId = priceIdOf(record.model, record.pricing)
+    if (pricesWritten.has(priceId)) return { priceId, statements: [] }
+    pricesWritten.add(priceId)
+    return { priceId, statements: [priceStatement(priceId, record.model, record.pricing, nowMs)] }
+  }
+
   // Releases go through the group commit too, so a release always lands after the hold it gives back.
   const release: Ledger['release'] = async (requestId, record) => {
-    const statements = releaseStatements(requestId, 'released', now())
-    if (record !== undefined) statements.push(usageRecordStatement({ ...record, costMicros: 0 }, null, now()))
+    const nowMs = now()
+    const statements = releaseStatements(requestId, 'released', nowMs)
+    if (record !== undefined) {
+      const price = priceStatements(record, nowMs)
+      statements.push(...price.statements, usageRecordStatement({ ...record, costMicros: 0 }, null, price.priceId, nowMs))
+    }
     await groupCommit.add(statements)
   }
 
@@ -120,7 +137,8 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
     release,
     settle: (record) => {
       const nowMs = now()
-      return groupCommit.add([...releaseStatements(record.requestId, null, nowMs), ...settleStatements(record, nowMs)])
+      const price = priceStatements(record, nowMs)
+      return groupCommit.add([...releaseStatements(record.requestId, null, nowMs), ...price.statements, ...settleStatements(record, price.priceId, nowMs)])
     },
     flush: groupCommit.flush,
     balance: holds.balance,
@@ -181,7 +199,7 @@ function releaseStatements(requestId: string, note: string | null, nowMs: number
  * Charges the cost after the hold is back, capped at the balance so it never goes negative (the shortfall, if the
  * cost outran the hold, is written in the usage record as unbilled), then writes the record.
  */
-function settleStatements(record: UsageRecordInput, nowMs: number): SqlStatement[] {
+function settleStatements(record: UsageRecordInput, priceId: string | null, nowMs: number): SqlStatement[] {
   const settleId = `${record.requestId}:settle`
   return [
     {
@@ -189,19 +207,33 @@ function settleStatements(record: UsageRecordInput, nowMs: number): SqlStatement
             SELECT ?, id, 'settle', -MIN(?, balance_micros), ?, NULL, ? FROM accounts WHERE id = ? ON CONFLICT(id) DO NOTHING`,
       args: [settleId, record.costMicros, record.requestId, nowMs, record.accountId],
     },
-    usageRecordStatement(record, settleId, nowMs),
+    usageRecordStatement(record, settleId, priceId, nowMs),
   ]
 }
 
-function usageRecordStatement(record: UsageRecordInput, settleId: string | null, nowMs: number): SqlStatement {
+/** The id of a model's rates: `price_` and the first 20 hex digits of the SHA-256 of the model and its rates. */
+export function priceIdOf(model: string, pricing: ExactPricing): string {
+  const rates = [pricing.input, pricing.output, pricing.cacheWrite5m, pricing.cacheWrite1h, pricing.cacheRead].join(',')
+  return `price_${new Bun.CryptoHasher('sha256').update(`${model}\u0000${rates}`).digest('hex').slice(0, 20)}`
+}
+
+function priceStatement(priceId: string, model: string, pricing: ExactPricing, nowMs: number): SqlStatement {
+  return {
+    sql: `INSERT INTO prices (id, model, input_pico, output_pico, cache_write_5m_pico, cache_write_1h_pico, cache_read_pico, created_at_ms)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+    args: [priceId, model, Number(pricing.input), Number(pricing.output), Number(pricing.cacheWrite5m), Number(pricing.cacheWrite1h), Number(pricing.cacheRead), nowMs],
+  }
+}
+
+function usageRecordStatement(record: UsageRecordInput, settleId: string | null, priceId: string | null, nowMs: number): SqlStatement {
   const { usage } = record
   // Parameters only, so the statement text is the same for every request and bun:sqlite prepares it once.
   const unbilled = settleId === null ? '0' : 'COALESCE((SELECT ? + amount_micros FROM ledger_entries WHERE id = ?), 0)'
   return {
     sql: `INSERT INTO usage_records (request_id, key_id, account_id, model, requested_model, attempts, provider, dialect_in, dialect_out,
             input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_micros,
-            unbilled_micros, status, outcome, estimated, partial, duration_ms, created_at_ms)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
+            unbilled_micros, status, outcome, estimated, partial, duration_ms, created_at_ms, price_id)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
     args: [
       record.requestId,
       record.keyId,
@@ -226,6 +258,7 @@ function usageRecordStatement(record: UsageRecordInput, settleId: string | null,
       record.partial ? 1 : 0,
       record.durationMs,
       nowMs,
+      priceId,
     ],
   }
 }

@@ -5,6 +5,7 @@ import storedResponses from '../../drizzle/0003_stored_responses.sql' with { typ
 import usageAttempts from '../../drizzle/0004_usage_attempts.sql' with { type: 'text' }
 import spendMarks from '../../drizzle/0005_spend_marks.sql' with { type: 'text' }
 import selfServeAccounts from '../../drizzle/0006_self_serve_accounts.sql' with { type: 'text' }
+import prices from '../../drizzle/0007_prices.sql' with { type: 'text' }
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
 /**
@@ -19,6 +20,7 @@ export const migrations: ReadonlyArray<{ tag: string; sql: string }> = [
   { tag: '0004_usage_attempts', sql: usageAttempts },
   { tag: '0005_spend_marks', sql: spendMarks },
   { tag: '0006_self_serve_accounts', sql: selfServeAccounts },
+  { tag: '0007_prices', sql: prices },
 ]
 
 const breakpoint = '--> statement-breakpoint'

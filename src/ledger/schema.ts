@@ -143,6 +143,8 @@ export const usageRecords = sqliteTable(
     partial: integer('partial', { mode: 'boolean' }).notNull(),
     durationMs: integer('duration_ms').notNull(),
     createdAtMs: integer('created_at_ms').notNull(),
+    /** The rates the request was priced at (`prices.id`), for the audit; null on rows written before prices were kept. */
+    priceId: text('price_id'),
   },
   (table) => [index('usage_records_key_id').on(table.keyId, table.createdAtMs), index('usage_records_account_id').on(table.accountId, table.createdAtMs)],
 )
@@ -256,3 +258,21 @@ export const payments = sqliteTable(
   },
   (table) => [index('payments_account_id').on(table.accountId, table.createdAtMs)],
 )
+
+/**
+ * Every distinct set of rates a request was priced at: a model's configured prices with its plan's discount taken
+ * off, in pico-USD per token. The id is derived from the model and the rates, so a row is written once however many
+ * requests use it, and a price change (or another plan) is a new row. `anvat audit` recomputes each settled cost
+ * from its usage record's tokens and these rates.
+ */
+export const prices = sqliteTable('prices', {
+  /** `price_` and a hash of the model and its rates. */
+  id: text('id').primaryKey(),
+  model: text('model').notNull(),
+  inputPico: integer('input_pico').notNull(),
+  outputPico: integer('output_pico').notNull(),
+  cacheWrite5mPico: integer('cache_write_5m_pico').notNull(),
+  cacheWrite1hPico: integer('cache_write_1h_pico').notNull(),
+  cacheReadPico: integer('cache_read_pico').notNull(),
+  createdAtMs: integer('created_at_ms').notNull(),
+})

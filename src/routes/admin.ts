@@ -8,6 +8,7 @@ import { createKey, describeKey, findKeyById, listKeys, revokeKey } from '../led
 import { eq } from 'drizzle-orm'
 import { accountKeyHashes } from '../accounts/account-keys.ts'
 import { creditPack, packMicros } from '../accounts/packs.ts'
+import { auditLedger } from '../ledger/audit.ts'
 import { accounts } from '../ledger/schema.ts'
 import type { RouteDependencies } from './dependencies.ts'
 
@@ -112,6 +113,16 @@ export function adminRoutes(dependencies: AdminDependencies) {
         body: t.Object({ plan: t.Union([t.String({ minLength: 1, maxLength: 128 }), t.Null()]) }),
         ...detail('adminSetPlan', 'Put a key’s account on a plan (null: the default plan)'),
       },
+    )
+    .get(
+      '/audit',
+      async () => {
+        // This process's queued charges first, so the books read as they stand after the answers already sent.
+        await ledger.flush()
+        const { limits } = dependencies.config
+        return Response.json(await auditLedger(connection.client, { nowMs: now(), instanceTimeoutMs: limits.instanceTimeoutMs, reservationTimeoutMs: limits.reservationTimeoutMs }))
+      },
+      detail('adminAudit', 'Audit the ledger’s books'),
     )
     .get(
       '/keys/:id/entries',

@@ -67,6 +67,7 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
         status,
         outcome,
         durationMs: dependencies.now() - context.startedMs,
+        pricing: served.pricing,
       },
       charge,
     )

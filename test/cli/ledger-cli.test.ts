@@ -131,6 +131,33 @@ describe.each([
     expect(await anvat(['credit', 'add', '--key', id, '--pack', 'p10', ...ledger.flags])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--config FILE') })
   })
 
+  test('audit passes on books that hold, exits 65 naming the problem when a balance was edited, and speaks JSON', async () => {
+    const { id } = await createKey(ledger.flags, '3')
+    expect(await anvat(['credit', 'add', '--key', id, '--usd', '1', ...ledger.flags])).toMatchObject({ exitCode: 0 })
+    const clean = await anvat(['audit', ...ledger.flags])
+    expect(clean.stdout).toContain('The books hold')
+    expect(clean.exitCode).toBe(0)
+    const database = new Database(ledger.databasePath)
+    try {
+      database.run('UPDATE accounts SET balance_micros = balance_micros + 7 WHERE id = (SELECT account_id FROM api_keys WHERE id = ?)', [id])
+    } finally {
+      database.close()
+    }
+    const broken = await anvat(['audit', ...ledger.flags])
+    expect(broken.exitCode).toBe(65)
+    expect(broken.stdout).toContain('balance-mismatch: 1')
+    expect(broken.stdout).toMatch(/balance 4000007 µ\$, entries sum to 4000000 µ\$/)
+    const json = JSON.parse((await anvat(['audit', '--json', ...ledger.flags])).stdout) as { ok: boolean; problemCounts: Record<string, number> }
+    expect(json).toMatchObject({ ok: false, problemCounts: { 'balance-mismatch': 1 } })
+    const repair = new Database(ledger.databasePath)
+    try {
+      repair.run('UPDATE accounts SET balance_micros = balance_micros - 7 WHERE id = (SELECT account_id FROM api_keys WHERE id = ?)', [id])
+    } finally {
+      repair.close()
+    }
+    expect((await anvat(['audit', ...ledger.flags])).exitCode).toBe(0)
+  })
+
   test('credit refuses a missing amount, a zero amount and an unknown key', async () => {
     const { id } = await createKey(ledger.flags, '1')
     expect(await anvat(['credit', 'add', '--key', id, ...ledger.flags])).toMatchObject({ exitCode: 64, stderr: expect.stringContaining('--usd') })

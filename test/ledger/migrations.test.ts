@@ -26,6 +26,7 @@ test('applying twice changes nothing the second time', async () => {
     'ledger_entries',
     'open_reservations',
     'payments',
+    'prices',
     'sessions',
     'spend_marks',
     'stored_responses',

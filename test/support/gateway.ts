@@ -16,6 +16,7 @@ import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts'
 import { createTokenEstimator, type TokenEstimator } from '../../src/translate/token-estimator.ts'
 import type { StripeBilling } from '../../src/billing/stripe-checkout.ts'
 import type { Mailer } from '../../src/accounts/mailer.ts'
+import { auditLedger } from '../../src/ledger/audit.ts'
 
 const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
 
@@ -88,6 +89,8 @@ export type TestGatewayOptions = TestPlans & {
   stripe?: StripeBilling
   /** Mail for address confirmation and password reset (default: SMTP from the config's `mail`, else none). */
   mailer?: Mailer
+  /** Audit the ledger when the gateway closes, failing on any discrepancy (default true). */
+  audit?: boolean
 }
 
 let loadedEstimator: Promise<TokenEstimator> | undefined
@@ -150,9 +153,20 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     },
     close: async () => {
       await ledger.stop()
-      connection.close()
+      try {
+        // Every test gateway's books must hold when it closes, whatever its tests did through the API.
+        if (options.audit !== false) await expectCleanAudit(connection)
+      } finally {
+        connection.close()
+      }
     },
   }
+}
+
+/** Fails with the audit's problems unless the ledger's books hold (`anvat audit`, src/ledger/audit.ts). */
+export async function expectCleanAudit(connection: LedgerConnection): Promise<void> {
+  const report = await auditLedger(connection.client, { nowMs: Date.now(), instanceTimeoutMs: 30_000, reservationTimeoutMs: 7_200_000 })
+  if (!report.ok) throw new Error(`the ledger's audit failed: ${JSON.stringify(report.problemCounts)}\n${report.problems.map((problem) => `  ${problem.kind} ${problem.subject}: ${problem.detail}`).join('\n')}`)
 }
 
 export type ListeningTestGateway = TestGateway & { url: string; stop: () => Promise<void> }
