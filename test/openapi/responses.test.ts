@@ -227,7 +227,12 @@ describe('the admin API', () => {
     }
     await expectConforms(await call(`/admin/keys/${fixture.gateway.keyId}/entries?limit=5`, { headers: asAdmin }), 'GET /admin/keys/{id}/entries', 200)
     await expectConforms(await call(`/admin/keys/${fixture.gateway.keyId}/usage`, { headers: asAdmin }), 'GET /admin/keys/{id}/usage', 200)
+    await expectConforms(await call(`/admin/keys/${id}/plan`, { headers: asAdmin, body: { plan: null } }), 'POST /admin/keys/{id}/plan', 200)
+    await expectConforms(await call(`/admin/keys/${id}/packs`, { headers: asAdmin, body: { pack: 'none-configured' } }), 'POST /admin/keys/{id}/packs', 400)
     await expectConforms(await call(`/admin/keys/${id}/revoke`, { method: 'POST', headers: asAdmin }), 'POST /admin/keys/{id}/revoke', 200)
+    const audit = await call('/admin/audit', { headers: asAdmin })
+    expect(((await audit.clone().json()) as { ok: boolean }).ok).toBe(true)
+    await expectConforms(audit, 'GET /admin/audit', 200)
   })
 
   test('errors: 400, 401, 404', async () => {
