@@ -7,7 +7,8 @@ const ledgerFlags = `--db PATH          SQLite ledger file, created if missing (
 export const mainHelp = `anvat — an LLM API gateway: one base URL and one key in front of Anthropic and OpenAI models.
 
 Usage:
-  anvat serve [--port 8080] [--host 0.0.0.0] [--db ./anvat.db] [--config FILE] [--log-level info] [--drain-seconds 30]
+  anvat serve [--port 8080] [--host 0.0.0.0] [--db ./anvat.db] [--config FILE] [--log-level info] [--log-format logfmt]
+              [--drain-seconds 30]
   anvat keys create --name NAME --credit USD [--rpm N] [--concurrency N] [--window-spend-usd X]
   anvat keys list [--json]
   anvat keys revoke ID
@@ -19,7 +20,7 @@ Usage:
 
 Every command that touches the ledger takes --db PATH or --database-url URL.
 Every serve flag can also come from the environment: ANVAT_PORT, ANVAT_HOST, ANVAT_DB, ANVAT_DATABASE_URL,
-ANVAT_CONFIG, ANVAT_LOG_LEVEL, ANVAT_DRAIN_SECONDS. ANVAT_ADMIN_TOKEN enables the admin API under /admin.
+ANVAT_CONFIG, ANVAT_LOG_LEVEL, ANVAT_LOG_FORMAT, ANVAT_DRAIN_SECONDS. ANVAT_ADMIN_TOKEN enables the admin API under /admin.
 `
 
 export const serveHelp = `Usage: anvat serve [options]
@@ -34,6 +35,7 @@ Options:
   --config FILE      JSON config with providers and models (env ANVAT_CONFIG); without one, providers come from
                      ANTHROPIC_API_KEY / OPENAI_API_KEY, and the built-in mock model anvat-echo is always there
   --log-level LEVEL  debug, info, warn, error or silent (env ANVAT_LOG_LEVEL, default info)
+  --log-format FMT   logfmt or json: one line per request and event (env ANVAT_LOG_FORMAT, default logfmt)
   --drain-seconds N  on SIGTERM or SIGINT, how long in-flight requests and streams may finish before they are cut,
                      0 to 3600 (env ANVAT_DRAIN_SECONDS, default 30); a second signal cuts them at once
   -h, --help         show this help

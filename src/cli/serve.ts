@@ -9,7 +9,7 @@ import { deleteExpiredEmailTokens, deleteExpiredSessions } from '../accounts/ses
 import { createStripeBilling, type StripeBilling } from '../billing/stripe-checkout.ts'
 import { createApp, type Gateway } from '../server/app.ts'
 import { createInFlight, listen, type InFlight } from '../server/listen.ts'
-import { bufferLines, createLogger, logLevels, type Logger, type LogLevel } from '../server/logger.ts'
+import { bufferLines, createLogger, logFormats, logLevels, type LogFormat, type Logger, type LogLevel } from '../server/logger.ts'
 import { serveHelp } from './help.ts'
 import { exitCodes, usageError, type CommandIo } from './io.ts'
 import { describeLocation, ledgerLocation, ledgerOptions } from './ledger-options.ts'
@@ -61,6 +61,7 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
         ...ledgerOptions,
         config: { type: 'string' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         'drain-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -79,6 +80,10 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
   const logLevel = values['log-level'] ?? io.env.ANVAT_LOG_LEVEL ?? 'info'
   if (!(logLevels as readonly string[]).includes(logLevel)) {
     return usageError(io, `--log-level must be one of ${logLevels.join(', ')}, got '${logLevel}'`, 'anvat serve')
+  }
+  const logFormat = values['log-format'] ?? io.env.ANVAT_LOG_FORMAT ?? 'logfmt'
+  if (!(logFormats as readonly string[]).includes(logFormat)) {
+    return usageError(io, `--log-format must be one of ${logFormats.join(', ')}, got '${logFormat}'`, 'anvat serve')
   }
   const drainText = values['drain-seconds'] ?? io.env.ANVAT_DRAIN_SECONDS ?? String(drainSecondsDefault)
   const drainSeconds = /^\d{1,4}$/.test(drainText) ? Number(drainText) : Number.NaN
@@ -117,6 +122,7 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
       ledgerLocation: ledgerLocation(values, io),
       adminToken: io.env.ANVAT_ADMIN_TOKEN || undefined,
       logLevel: logLevel as LogLevel,
+      logFormat: logFormat as LogFormat,
       drainTimeoutMs: drainSeconds * 1000,
       io,
       now,
@@ -186,6 +192,7 @@ type StartOptions = {
   ledgerLocation: LedgerLocation
   adminToken: string | undefined
   logLevel: LogLevel
+  logFormat?: LogFormat
   /** How long in-flight requests and streams may run on once the drain starts; then they are cut. */
   drainTimeoutMs: number
   io: CommandIo
@@ -196,7 +203,7 @@ type StartOptions = {
 export async function startGateway(options: StartOptions): Promise<ServeHandle> {
   // Request lines are gathered and written once per event-loop turn; the drain writes the last of them.
   const output = bufferLines(options.io.stdout)
-  const logger = createLogger(options.logLevel, output.write, options.now)
+  const logger = createLogger(options.logLevel, output.write, options.now, options.logFormat)
   const lifecycle: Lifecycle = { state: 'starting', startedMs: options.now() }
   const connection = await openLedger(options.ledgerLocation, options.now(), { writerThread: true })
   const ledger = createLedger(connection.client, { now: options.now, instanceId: `gw_${randomBase62(12)}`, timings: options.config.limits })

@@ -3,6 +3,8 @@ import type { DialectName, Operation } from './dialect.ts'
 /** One request for a provider to perform, already in a dialect it speaks. */
 export type UpstreamCall = {
   operation: Operation
+  /** The gateway's id for the request (`req_…`), for upstreams that accept a client request id to log with theirs. */
+  requestId: string
   /** The caller's query string (`?beta=true`) or ''. */
   search: string
   /** The request body, bytes as the caller sent them but for `model`. */

@@ -12,6 +12,7 @@ const paths: Partial<Record<Operation, string>> = {
 /**
  * An OpenAI (or OpenAI-compatible) upstream speaking Chat Completions and Responses, authenticated with a Bearer
  * token. `OpenAI-Organization` and `OpenAI-Project` describe the caller's own account, so they are not forwarded.
+ * The gateway's request id goes along as `X-Client-Request-Id`, which OpenAI records beside its own.
  * @see https://platform.openai.com/docs/api-reference
  */
 export function createOpenAIProvider(config: ResolvedHttpProviderConfig, fetchUpstream: typeof fetch): Provider {
@@ -29,6 +30,8 @@ export function createOpenAIProvider(config: ResolvedHttpProviderConfig, fetchUp
       const headers = forwardHeaders(call.headers, keepHeader, {
         authorization: `Bearer ${poolKey(config.apiKeys, call.keyIndex, config.id)}`,
         'content-type': 'application/json',
+        // OpenAI logs this with its own request id, so one id traces a request through both.
+        'x-client-request-id': call.requestId,
       })
       return fetchUpstream(`${baseUrl}${path}`, { method: 'POST', headers, body: call.body, signal: call.signal })
     },

@@ -24,6 +24,8 @@ export type DispatchTarget = {
 }
 
 export type DispatchCall = {
+  /** The gateway's id for the request, passed to upstreams that take a client request id. */
+  requestId: string
   search: string
   headers: Headers
   signal: AbortSignal
@@ -165,6 +167,7 @@ async function attemptOnce(target: DispatchTarget, keyIndex: number, call: Dispa
   try {
     const response = await target.provider.send({
       operation: target.operation,
+      requestId: call.requestId,
       search: call.search,
       body: target.body,
       headers: call.headers,

@@ -83,7 +83,7 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
   try {
     dispatched = await dispatch(
       targets.map((target) => target.dispatch),
-      { search: searchOf(call.request.url), headers: call.request.headers, signal: call.request.signal, progress },
+      { requestId: context.requestId, search: searchOf(call.request.url), headers: call.request.headers, signal: call.request.signal, progress },
       dispatchDependencies(dependencies, context.requestId),
     )
   } catch (error) {

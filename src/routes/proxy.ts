@@ -68,7 +68,7 @@ export function proxyHandler(operation: Operation, dependencies: RouteDependenci
 async function exactCount(dependencies: RouteDependencies, context: RequestContext, request: Request, candidate: Candidate): Promise<RelayResult> {
   const dispatched = await dispatch(
     [{ provider: candidate.entry.provider, operation: candidate.upstreamOperation, body: candidate.body, streaming: false }],
-    { search: searchOf(request.url), headers: request.headers, signal: request.signal, progress: { attempts: 0 } },
+    { requestId: context.requestId, search: searchOf(request.url), headers: request.headers, signal: request.signal, progress: { attempts: 0 } },
     dispatchDependencies(dependencies, context.requestId, 1),
   )
   return relay(dispatched, {

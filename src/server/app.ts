@@ -144,10 +144,13 @@ function buildApp(
   const { contexts, logger } = routeDependencies
   const { limits } = dependencies.config
   return new Elysia({ name: 'anvat', normalize: false })
-    .onRequest(async ({ request }) => {
+    .onRequest(async ({ request, set }) => {
       const path = pathOf(request.url)
+      const requestId = newRequestId()
+      // Every answer names its request, errors and streams included (Elysia merges these into returned responses).
+      set.headers['x-request-id'] = requestId
       const context = contexts.create(request, {
-        requestId: newRequestId(),
+        requestId,
         startedMs: dependencies.now(),
         method: request.method,
         path,

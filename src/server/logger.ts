@@ -11,15 +11,27 @@ export type Logger = {
   error: (message: string, fields?: LogFields) => void
 }
 
+/** How each line is written: logfmt for people and grep, JSON for log pipelines. */
+export const logFormats = ['logfmt', 'json'] as const
+export type LogFormat = (typeof logFormats)[number]
+
 /**
- * A logger writing one logfmt line per call (`time=… level=info msg=request method=POST …`): greppable by people,
- * parseable by machines. Values with spaces or quotes are quoted.
+ * A logger writing one line per call: logfmt (`time=… level=info msg=request method=POST …`, values with spaces or
+ * quotes quoted), or one JSON object (`{"time":"…","level":"info","msg":"request","method":"POST",…}`). Fields
+ * that are undefined or null are left out.
  */
-export function createLogger(level: LogLevel, write: (line: string) => void, now: () => number): Logger {
+export function createLogger(level: LogLevel, write: (line: string) => void, now: () => number, format: LogFormat = 'logfmt'): Logger {
   const threshold = logLevels.indexOf(level)
   const at = (lineLevel: Exclude<LogLevel, 'silent'>) => (message: string, fields: LogFields = {}) => {
     if (logLevels.indexOf(lineLevel) < threshold) return
-    let line = `time=${new Date(now()).toISOString()} level=${lineLevel} msg=${formatValue(message)}`
+    const time = new Date(now()).toISOString()
+    if (format === 'json') {
+      const entry: Record<string, string | number | boolean> = { time, level: lineLevel, msg: message }
+      for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== null) entry[name] = value
+      write(`${JSON.stringify(entry)}\n`)
+      return
+    }
+    let line = `time=${time} level=${lineLevel} msg=${formatValue(message)}`
     for (const [name, value] of Object.entries(fields)) {
       if (value !== undefined && value !== null) line += ` ${name}=${formatValue(value)}`
     }

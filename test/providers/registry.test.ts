@@ -36,7 +36,7 @@ function pooledCatalog() {
 
 function call(operation: UpstreamCall['operation'], keyIndex: number): UpstreamCall {
   const headers = new Headers({ authorization: 'Bearer caller-gateway-key', 'x-api-key': 'caller-gateway-key' })
-  return { operation, search: '', body: '{}', headers, signal: new AbortController().signal, keyIndex }
+  return { operation, requestId: 'req_registry_test', search: '', body: '{}', headers, signal: new AbortController().signal, keyIndex }
 }
 
 describe('provider key pools', () => {
@@ -57,6 +57,8 @@ describe('provider key pools', () => {
     await provider.send(call('responses', 1))
     expect(sent.map((request) => request.headers.get('authorization'))).toEqual(['Bearer sk-openai-first-key', 'Bearer sk-openai-second-key'])
     expect(sent.every((request) => !request.headers.has('x-api-key'))).toBe(true)
+    // The gateway's request id goes along for OpenAI to log beside its own; Anthropic documents no such header.
+    expect(sent.map((request) => request.headers.get('x-client-request-id'))).toEqual(['req_registry_test', 'req_registry_test'])
   })
 
   test('a key index outside the pool is the gateway\'s bug: nothing is sent', () => {

@@ -42,7 +42,7 @@ function dependencies(connect: Record<string, 'connected' | 'refused' | 'timeout
   }
 }
 
-const call = () => ({ search: '', headers: new Headers(), signal: new AbortController().signal, progress: { attempts: 0 } })
+const call = () => ({ requestId: 'req_dispatch_test', search: '', headers: new Headers(), signal: new AbortController().signal, progress: { attempts: 0 } })
 const target = (provider: Provider): DispatchTarget => ({ provider, operation: 'messages', body: '{}', streaming: false })
 
 describe('dispatch', () => {

@@ -35,3 +35,14 @@ test('flush writes at once, and past the size bound lines are written without wa
   output.write('c'.repeat(60))
   expect(writes).toEqual(['a'.repeat(40), 'b'.repeat(60) + 'c'.repeat(60)])
 })
+
+test('json: one object per line with time, level and msg first, fields as their JSON types, absent ones left out', () => {
+  const lines: string[] = []
+  const logger = createLogger('info', (line) => lines.push(line), () => Date.UTC(2026, 0, 1), 'json')
+  logger.info('request', { method: 'POST', status: 200, streamed: false, key: undefined, model: null, note: 'a "quoted" value' })
+  logger.debug('not at this level')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toEndWith('}\n')
+  expect(Object.keys(JSON.parse(lines[0]!))).toEqual(['time', 'level', 'msg', 'method', 'status', 'streamed', 'note'])
+  expect(JSON.parse(lines[0]!)).toEqual({ time: '2026-01-01T00:00:00.000Z', level: 'info', msg: 'request', method: 'POST', status: 200, streamed: false, note: 'a "quoted" value' })
+})

@@ -11,7 +11,7 @@ import { createLedger, type Ledger } from '../../src/ledger/ledger.ts'
 import type { Lifecycle } from '../../src/routes/dependencies.ts'
 import { createApp, type Gateway } from '../../src/server/app.ts'
 import { listen } from '../../src/server/listen.ts'
-import { createLogger } from '../../src/server/logger.ts'
+import { createLogger, type LogFormat } from '../../src/server/logger.ts'
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.ts'
 import { createTokenEstimator, type TokenEstimator } from '../../src/translate/token-estimator.ts'
 import type { StripeBilling } from '../../src/billing/stripe-checkout.ts'
@@ -91,6 +91,8 @@ export type TestGatewayOptions = TestPlans & {
   mailer?: Mailer
   /** Audit the ledger when the gateway closes, failing on any discrepancy (default true). */
   audit?: boolean
+  /** The log lines' format (default logfmt). */
+  logFormat?: LogFormat
 }
 
 let loadedEstimator: Promise<TokenEstimator> | undefined
@@ -127,7 +129,7 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     adminToken: options.adminToken,
     fetch,
     now,
-    logger: createLogger('debug', (line) => logs.push(line), Date.now),
+    logger: createLogger('debug', (line) => logs.push(line), Date.now, options.logFormat),
     lifecycle,
     tokenEstimator: options.tokenEstimator ?? (await sharedTokenEstimator()),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
@@ -174,7 +176,7 @@ export type ListeningTestGateway = TestGateway & { url: string; stop: () => Prom
 /** The gateway on an ephemeral loopback port, for clients that need a real socket (the official SDKs). */
 export async function startTestGateway(upstream: FakeUpstream | undefined, options: TestGatewayOptions = {}): Promise<ListeningTestGateway> {
   const test = await createTestGateway(upstream, options)
-  const logger = createLogger('debug', (line) => test.logs.push(line), Date.now)
+  const logger = createLogger('debug', (line) => test.logs.push(line), Date.now, options.logFormat)
   const server = listen(test.gateway, { hostname: '127.0.0.1', port: 0 }, logger, Date.now)
   return {
     ...test,
