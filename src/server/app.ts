@@ -11,6 +11,7 @@ import { createLimiterStore, type LimiterStore } from '../limits/limiter-store.t
 import { createCatalog } from '../providers/registry.ts'
 import { adminRoutes } from '../routes/admin.ts'
 import { balanceRoutes } from '../routes/balance.ts'
+import { usageRoutes } from '../routes/usage.ts'
 import { chatCompletionsRoutes } from '../routes/chat-completions.ts'
 import { docsRoutes } from '../routes/docs.ts'
 import type { Lifecycle, RouteDependencies } from '../routes/dependencies.ts'
@@ -206,6 +207,7 @@ function buildApp(
     .use(docsRoutes())
     .use(modelRoutes(routeDependencies))
     .use(balanceRoutes(routeDependencies))
+    .use(usageRoutes({ ...routeDependencies, client: dependencies.ledgerConnection.client }))
     .use(messagesRoutes(routeDependencies))
     .use(chatCompletionsRoutes(routeDependencies))
     .use(responsesRoutes(routeDependencies))

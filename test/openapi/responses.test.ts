@@ -196,6 +196,12 @@ describe('models, balance, health', () => {
     await expectConforms(await call('/v1/models/nope', { headers: asAnthropic() }), 'GET /v1/models/{id}', 404)
   })
 
+  test('usage by model and by day, and a bad grouping', async () => {
+    await expectConforms(await call('/v1/usage?group_by=model', { headers: asOpenAI() }), 'GET /v1/usage', 200)
+    await expectConforms(await call('/v1/usage?scope=key', { headers: asAnthropic() }), 'GET /v1/usage', 200)
+    await expectConforms(await call('/v1/usage?group_by=key', { headers: asOpenAI() }), 'GET /v1/usage', 400)
+  })
+
   test('the balance with a key, without one, and with a bad one', async () => {
     await expectConforms(await call('/v1/balance', { headers: asOpenAI() }), 'GET /v1/balance', 200)
     const anonymous = await call('/v1/balance')
@@ -230,6 +236,7 @@ describe('the admin API', () => {
     await expectConforms(await call(`/admin/keys/${id}/plan`, { headers: asAdmin, body: { plan: null } }), 'POST /admin/keys/{id}/plan', 200)
     await expectConforms(await call(`/admin/keys/${id}/packs`, { headers: asAdmin, body: { pack: 'none-configured' } }), 'POST /admin/keys/{id}/packs', 400)
     await expectConforms(await call(`/admin/keys/${id}/revoke`, { method: 'POST', headers: asAdmin }), 'POST /admin/keys/{id}/revoke', 200)
+    await expectConforms(await call('/admin/usage?group_by=key', { headers: asAdmin }), 'GET /admin/usage', 200)
     const audit = await call('/admin/audit', { headers: asAdmin })
     expect(((await audit.clone().json()) as { ok: boolean }).ok).toBe(true)
     await expectConforms(audit, 'GET /admin/audit', 200)
