@@ -20,13 +20,15 @@ Usage:
 
 Every command that touches the ledger takes --db PATH or --database-url URL.
 Every serve flag can also come from the environment: ANVAT_PORT, ANVAT_HOST, ANVAT_DB, ANVAT_DATABASE_URL,
-ANVAT_CONFIG, ANVAT_LOG_LEVEL, ANVAT_LOG_FORMAT, ANVAT_DRAIN_SECONDS. ANVAT_ADMIN_TOKEN enables the admin API under /admin.
+ANVAT_CONFIG, ANVAT_LOG_LEVEL, ANVAT_LOG_FORMAT, ANVAT_DRAIN_SECONDS. ANVAT_ADMIN_TOKEN enables the admin API under /admin;
+ANVAT_METRICS_TOKEN, when set, is asked of /metrics scrapes.
 `
 
 export const serveHelp = `Usage: anvat serve [options]
 
 Serves the gateway: /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses, /v1/models,
-/v1/balance, /healthz, /readyz, and /admin when ANVAT_ADMIN_TOKEN is set.
+/v1/balance, /v1/usage, /healthz, /readyz, /metrics, the self-serve pages under /app, and /admin when
+ANVAT_ADMIN_TOKEN is set.
 
 Options:
   --port N           port to listen on (env ANVAT_PORT, default 8080; 0 picks a free port)

@@ -8,6 +8,7 @@ import type { Lifecycle } from '../routes/dependencies.ts'
 import { deleteExpiredEmailTokens, deleteExpiredSessions } from '../accounts/sessions.ts'
 import { createStripeBilling, type StripeBilling } from '../billing/stripe-checkout.ts'
 import { createApp, type Gateway } from '../server/app.ts'
+import { createGatewayMetrics } from '../server/metrics.ts'
 import { createInFlight, listen, type InFlight } from '../server/listen.ts'
 import { bufferLines, createLogger, logFormats, logLevels, type LogFormat, type Logger, type LogLevel } from '../server/logger.ts'
 import { serveHelp } from './help.ts'
@@ -206,7 +207,9 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
   const logger = createLogger(options.logLevel, output.write, options.now, options.logFormat)
   const lifecycle: Lifecycle = { state: 'starting', startedMs: options.now() }
   const connection = await openLedger(options.ledgerLocation, options.now(), { writerThread: true })
-  const ledger = createLedger(connection.client, { now: options.now, instanceId: `gw_${randomBase62(12)}`, timings: options.config.limits })
+  const modelIds = new Set(options.config.models.map((model) => model.id))
+  const metrics = createGatewayMetrics({ knownModel: (model) => modelIds.has(model) })
+  const ledger = createLedger(connection.client, { now: options.now, instanceId: `gw_${randomBase62(12)}`, timings: options.config.limits, onCommit: metrics.observeCommit })
   // Holds left by a process that died are released once its heartbeat is stale; sweep now, then on the interval.
   await ledger.sweep()
   const gateway = createApp({
@@ -220,6 +223,8 @@ export async function startGateway(options: StartOptions): Promise<ServeHandle> 
     logger,
     lifecycle,
     stripe: options.stripe,
+    metrics,
+    metricsToken: options.io.env.ANVAT_METRICS_TOKEN || undefined,
   })
   const inFlight = createInFlight()
   let server

@@ -33,6 +33,8 @@ export type GatewayError = {
   /** Extra response headers that explain the refusal (remaining limits). */
   headers?: Record<string, string>
   upstream?: { provider: string; status: number; body: string }
+  /** Which of the key's limits refused the request, for metrics; never rendered to the caller. */
+  limit?: 'rpm' | 'concurrency' | 'window_spend' | 'credit'
 }
 
 const defaultStatus: Record<GatewayErrorCode, number> = {

@@ -20,7 +20,7 @@ const retryDelayMaxMs = 5_000
  * would share a commit. Each settlement's statements are idempotent, so a batch that failed can be retried whole
  * without double-charging anything.
  */
-export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs = 0) {
+export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs = 0, onCommit?: (durationMs: number, entries: number) => void) {
   const queue: Pending[] = []
   let writing: Promise<void> | undefined
   let gathering: ReturnType<typeof setTimeout> | undefined
@@ -29,8 +29,10 @@ export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs
   /** Writes entries as one transaction; with a synchronous driver their hooks run in the tick that wrote them. */
   const write = async (entries: Pending[]) => {
     const statements = entries.flatMap((pending) => pending.statements)
+    const startedMs = performance.now()
     if (client.batchSync !== undefined) client.batchSync(statements)
     else await client.batch(statements)
+    onCommit?.(performance.now() - startedMs, entries.length)
     for (const pending of entries) pending.options.onWritten?.()
   }
 
@@ -94,5 +96,7 @@ export function createGroupCommit(client: SqlClient, entriesMax: number, delayMs
     flush: async () => {
       while (queue.length > 0 || writing !== undefined) await (writing ?? schedule())
     },
+    /** Entries waiting for a commit. */
+    depth: () => queue.length,
   }
 }

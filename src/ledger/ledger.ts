@@ -57,6 +57,8 @@ export type Ledger = {
   settle: (record: UsageRecordInput) => Promise<void>
   /** Waits until every queued settlement is written. */
   flush: () => Promise<void>
+  /** Writes queued for the next group commit. */
+  queueDepth: () => number
   balance: (accountId: string) => Promise<{ balanceMicros: number; updatedAtMs: number } | undefined>
   /** Adds credit (`top-up`, or a signed `adjustment`) under a caller-chosen unique id. */
   credit: (entry: { id: string; accountId: string; kind: 'top-up' | 'adjustment'; amountMicros: number; note: string | null }) => Promise<boolean>
@@ -74,10 +76,13 @@ export type Ledger = {
 }
 
 /** Creates the ledger for one gateway process over `client`. */
-export function createLedger(client: SqlClient, options: { now: () => number; instanceId: string; timings: LedgerTimings }): Ledger {
+export function createLedger(
+  client: SqlClient,
+  options: { now: () => number; instanceId: string; timings: LedgerTimings; /** Each group commit's duration and size, for metrics. */ onCommit?: (durationMs: number, entries: number) => void },
+): Ledger {
   const { now, instanceId, timings } = options
   const startedAtMs = now()
-  const groupCommit = createGroupCommit(client, timings.groupCommitEntriesMax, timings.groupCommitDelayMs)
+  const groupCommit = createGroupCommit(client, timings.groupCommitEntriesMax, timings.groupCommitDelayMs, options.onCommit)
 
   const holds = createHoldBook({ client, groupCommit, now, instanceId, instanceTimeoutMs: timings.instanceTimeoutMs })
 
@@ -141,6 +146,7 @@ export function createLedger(client: SqlClient, options: { now: () => number; in
       return groupCommit.add([...releaseStatements(record.requestId, null, nowMs), ...price.statements, ...settleStatements(record, price.priceId, nowMs)])
     },
     flush: groupCommit.flush,
+    queueDepth: groupCommit.depth,
     balance: holds.balance,
     credit: async (entry) => {
       const result = await client.run({

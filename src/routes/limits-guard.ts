@@ -55,7 +55,7 @@ export function admitRequest(dependencies: GuardDependencies, apiKey: ApiKeyReco
   if (limits.rpm !== null) {
     const decision = limiters.admitRequest(apiKey.id, limits.rpm)
     if (!decision.allowed) {
-      fail('policy_rate_limited', `Rate limit exceeded: this key allows ${limits.rpm} requests per minute (rpm).`, { retryAfterMs: decision.retryAfterMs, headers: headers() })
+      fail('policy_rate_limited', `Rate limit exceeded: this key allows ${limits.rpm} requests per minute (rpm).`, { retryAfterMs: decision.retryAfterMs, headers: headers(), limit: 'rpm' })
     }
     admittedAtMs = decision.admittedAtMs
   }
@@ -71,6 +71,7 @@ export function admitRequest(dependencies: GuardDependencies, apiKey: ApiKeyReco
       fail('policy_rate_limited', `Concurrency limit exceeded: this key allows ${limits.concurrency} requests in flight at once.`, {
         retryAfterMs: 1000,
         headers: headers(),
+        limit: 'concurrency',
       })
     }
     release = slot.release
@@ -102,6 +103,7 @@ export function admitRequest(dependencies: GuardDependencies, apiKey: ApiKeyReco
           fail('policy_rate_limited', `Spend limit exceeded: this key may spend $${formatMicrosAsUsd(capMicros)} per ${limits.windowMs / 1000} s window, counting requests in flight.`, {
             retryAfterMs,
             headers: headers(),
+            limit: 'window_spend',
           })
         }
         return reserve()

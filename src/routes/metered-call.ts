@@ -132,7 +132,12 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
     throw error
   }
   status = result.response.status
-  if (result.kind === 'stream') context.streamEnded = new Promise((resolve) => (resolveStreamEnd = resolve))
+  context.served = { provider: served.entry.provider.id, dialect: upstreamDialect.name }
+  if (result.kind === 'stream') {
+    // The relay holds a stream back until its first event, so this is when the caller's first token leaves.
+    context.firstEventMs = dependencies.now() - context.startedMs
+    context.streamEnded = new Promise((resolve) => (resolveStreamEnd = resolve))
+  }
   if (result.kind === 'upstream-error') settle(served, result.response.status, 'upstream-error', undefined)
   if (hold.lowered) result.response.headers.set('x-anvat-max-tokens-lowered', String(hold.outputTokensMax))
   if (served !== requested) result.response.headers.set('x-anvat-served-model', served.entry.model.id)

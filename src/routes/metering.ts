@@ -31,7 +31,7 @@ export async function reserveCredit(
     const second = await ledger.reserve({ accountId: request.accountId, requestId: request.requestId, amountMicros: lowered })
     if (second.ok) return { reservedMicros: lowered, outputTokensMax: affordable, lowered: true }
   }
-  return fail('policy_insufficient_credit', 'Insufficient credit: add credit to this key’s account to continue.')
+  return fail('policy_insufficient_credit', 'Insufficient credit: add credit to this key’s account to continue.', { limit: 'credit' })
 }
 
 /** A cost to charge, with how it was arrived at. */

@@ -16,6 +16,8 @@ import { chatCompletionsRoutes } from '../routes/chat-completions.ts'
 import { docsRoutes } from '../routes/docs.ts'
 import type { Lifecycle, RouteDependencies } from '../routes/dependencies.ts'
 import { healthRoutes } from '../routes/health.ts'
+import { metricsRoutes } from '../routes/metrics.ts'
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts'
 import { messagesRoutes } from '../routes/messages.ts'
 import { modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
@@ -63,6 +65,10 @@ export type AppDependencies = {
   stripe?: StripeBilling
   /** Mail for address confirmation and password reset (default: SMTP from the config's `mail`, else none). */
   mailer?: Mailer
+  /** Prometheus metrics (default: a fresh registry); give one to also observe the ledger's group commits. */
+  metrics?: GatewayMetrics
+  /** When set, GET /metrics asks for it as a bearer token; otherwise /metrics is open. */
+  metricsToken?: string
 }
 
 /** The composed gateway: the Elysia app, its per-request contexts (for the serving loop's log line) and key cache. */
@@ -73,6 +79,7 @@ export type Gateway = {
   limiters: LimiterStore
   /** The address each request came from, set by the server before the app handles it (for per-address limits). */
   peerAddresses: WeakMap<Request, string>
+  metrics: GatewayMetrics
 }
 
 /** The one composition root: builds providers, caches and routes from `dependencies` and wires the edge hooks. */
@@ -85,6 +92,8 @@ export function createApp(dependencies: AppDependencies): Gateway {
   })
   const catalog = createCatalog(dependencies.config, dependencies)
   const secrets = catalog.secrets
+  const metrics = dependencies.metrics ?? createGatewayMetrics({ knownModel: (model) => catalog.find(model) !== undefined })
+  metrics.watchQueueDepth(dependencies.ledger.queueDepth)
   const keyPools = createKeyPools(catalog.providers, {
     now: dependencies.now,
     limits: dependencies.config.limits,
@@ -95,7 +104,7 @@ export function createApp(dependencies: AppDependencies): Gateway {
   const routeDependencies: RouteDependencies = {
     config: dependencies.config,
     catalog,
-    ledger: dependencies.ledger,
+    ledger: observedLedger(dependencies.ledger, metrics),
     limiters: createLimiterStore({ now: dependencies.now, entriesMax: dependencies.config.limits.limiterEntriesMax }),
     contexts,
     lifecycle: dependencies.lifecycle,
@@ -127,11 +136,12 @@ export function createApp(dependencies: AppDependencies): Gateway {
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
   const peerAddresses = new WeakMap<Request, string>()
   return {
-    app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete, peerAddresses),
+    app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete, peerAddresses, metrics),
     contexts,
     keyCache,
     limiters: routeDependencies.limiters,
     peerAddresses,
+    metrics,
   }
 }
 
@@ -141,6 +151,7 @@ function buildApp(
   authenticate: (headers: Headers) => Promise<ApiKeyRecord>,
   forgetKey: (keyHash: string) => void,
   peerAddresses: WeakMap<Request, string>,
+  metrics: GatewayMetrics,
 ) {
   const { contexts, logger } = routeDependencies
   const { limits } = dependencies.config
@@ -191,6 +202,7 @@ function buildApp(
       const requestId = context?.requestId ?? newRequestId()
       const path = context?.path ?? pathOf(request.url)
       const gatewayError = toGatewayError({ code, error }, request.method, path, logger, requestId)
+      if (gatewayError.limit !== undefined) metrics.observeRefusal(gatewayError.limit)
       if (isWebPath(path)) return webErrorPage(gatewayError)
       const answered = path.startsWith('/v1/') ? withSelfServeHint(gatewayError, dependencies.config, request.url) : gatewayError
       if (gatewayError.upstream !== undefined) {
@@ -204,6 +216,7 @@ function buildApp(
       return errorResponse(context?.dialect ?? dialectForPath(path), answered, requestId)
     })
     .use(healthRoutes(routeDependencies))
+    .use(metricsRoutes(metrics, dependencies.metricsToken))
     .use(docsRoutes())
     .use(modelRoutes(routeDependencies))
     .use(balanceRoutes(routeDependencies))
@@ -226,6 +239,21 @@ function buildApp(
         mailer: dependencies.mailer ?? (dependencies.config.mail === undefined ? undefined : createSmtpMailer(dependencies.config.mail)),
       }),
     )
+}
+
+/** The ledger as the routes see it: every usage record it writes is also counted in the metrics. */
+function observedLedger(ledger: Ledger, metrics: GatewayMetrics): Ledger {
+  return {
+    ...ledger,
+    settle: (record) => {
+      metrics.observeUsage(record, true)
+      return ledger.settle(record)
+    },
+    release: (requestId, record) => {
+      if (record !== undefined) metrics.observeUsage(record, false)
+      return ledger.release(requestId, record)
+    },
+  }
 }
 
 /** The self-serve pages' paths, whose bodies are forms and whose errors are pages. */

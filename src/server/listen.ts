@@ -68,24 +68,40 @@ export function listen(gateway: Gateway, options: ListenOptions, logger: Logger,
         throw error
       }
       const context = gateway.contexts.find(request)
-      const log = (outcome: string | undefined) =>
+      const finish = (outcome: string | undefined) => {
+        const durationMs = context === undefined ? undefined : now() - context.startedMs
         logger.info('request', {
           method: request.method,
           path: context?.path,
           status: response.status,
           model: context?.model,
-          duration_ms: context === undefined ? undefined : now() - context.startedMs,
+          duration_ms: durationMs,
           request_id: context?.requestId,
           key: context?.apiKey?.id,
           outcome,
         })
-      if (context?.streamEnded === undefined) {
-        log(undefined)
+        if (context !== undefined) {
+          gateway.metrics.observeRequest({
+            method: request.method,
+            path: context.path,
+            status: response.status,
+            model: context.model,
+            provider: context.served?.provider,
+            dialectIn: context.dialect.name,
+            dialectOut: context.served?.dialect,
+            durationMs: durationMs!,
+            firstEventMs: context.firstEventMs,
+            streamed: context.streamEnded !== undefined,
+          })
+        }
         end()
-      } else {
+      }
+      if (context?.streamEnded === undefined) finish(undefined)
+      else {
+        gateway.metrics.streamOpened()
         void context.streamEnded.then((outcome) => {
-          log(outcome)
-          end()
+          gateway.metrics.streamClosed()
+          finish(outcome)
         })
       }
       return response

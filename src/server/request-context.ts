@@ -16,6 +16,10 @@ export type RequestContext = {
   model: string | undefined
   /** Settles when a streamed body has ended, with how it ended; undefined for whole responses. */
   streamEnded: Promise<string> | undefined
+  /** Who answered, once known: the provider and its dialect (for metrics). */
+  served?: { provider: string; dialect: string }
+  /** For a stream: ms after the start when its first event was ready for the caller. */
+  firstEventMs?: number
 }
 
 /** Per-request contexts, owned by one app: a WeakMap keyed by the Request, so nothing outlives the request. */

@@ -137,7 +137,7 @@ describe('the document describes the gateway’s conventions', () => {
     expect(document.info).toMatchObject({ title: 'Anvat', version: packageJson.version })
     expect(document.servers).toEqual([{ url: '/' }])
     expect(document.security).toEqual([{ bearerAuth: [] }, { apiKeyAuth: [] }])
-    expect(Object.keys(document.components.securitySchemes ?? {}).sort()).toEqual(['adminToken', 'apiKeyAuth', 'bearerAuth'])
+    expect(Object.keys(document.components.securitySchemes ?? {}).sort()).toEqual(['adminToken', 'apiKeyAuth', 'bearerAuth', 'metricsToken'])
   })
 
   test('every schema compiles as strict JSON Schema 2020-12: no unknown keyword, no required field left undefined', () => {
@@ -145,12 +145,13 @@ describe('the document describes the gateway’s conventions', () => {
     for (const name of Object.keys(document.components.schemas ?? {})) expect(() => validatorAt(pointerOf('components', 'schemas', name))).not.toThrow()
   })
 
-  test('operationIds are camelCase; health needs no key, admin its own token', () => {
+  test('operationIds are camelCase; health needs no key, admin its own token, metrics none or its own', () => {
     for (const { path, operation } of documentedOperations()) {
       expect(operation.operationId).toMatch(/^[a-z][A-Za-z0-9]+$/)
       expect(operation.summary.length).toBeGreaterThan(0)
       if (path === '/healthz' || path === '/readyz') expect(operation.security).toEqual([])
       if (path.startsWith('/admin/')) expect(operation.security).toEqual([{ adminToken: [] }])
+      if (path === '/metrics') expect(operation.security).toEqual([{}, { metricsToken: [] }])
     }
   })
 

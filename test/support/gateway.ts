@@ -17,6 +17,7 @@ import { createTokenEstimator, type TokenEstimator } from '../../src/translate/t
 import type { StripeBilling } from '../../src/billing/stripe-checkout.ts'
 import type { Mailer } from '../../src/accounts/mailer.ts'
 import { auditLedger } from '../../src/ledger/audit.ts'
+import { createGatewayMetrics } from '../../src/server/metrics.ts'
 
 const pricing = { input: 3, output: 15, cacheWrite: 3.75, cacheRead: 0.3 }
 
@@ -93,6 +94,8 @@ export type TestGatewayOptions = TestPlans & {
   audit?: boolean
   /** The log lines' format (default logfmt). */
   logFormat?: LogFormat
+  /** A bearer token /metrics asks for (default: none, open). */
+  metricsToken?: string
 }
 
 let loadedEstimator: Promise<TokenEstimator> | undefined
@@ -120,7 +123,8 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
   const lifecycle: Lifecycle = { state: 'ready', startedMs: Date.now() }
   const config = testConfig(upstream, options.limits, { plans: options.plans, defaultPlan: options.defaultPlan, configure: options.configure })
   const now = options.now ?? Date.now
-  const ledger = createLedger(connection.client, { now, instanceId: 'gw_test', timings: config.limits })
+  const metrics = createGatewayMetrics({ knownModel: (model) => config.models.some((known) => known.id === model) })
+  const ledger = createLedger(connection.client, { now, instanceId: 'gw_test', timings: config.limits, onCommit: metrics.observeCommit })
   const gateway = createApp({
     config,
     lookupKey: (keyHash) => findKeyByHash(connection, keyHash),
@@ -136,6 +140,8 @@ export async function createTestGateway(upstream: FakeUpstream | undefined, opti
     ...(options.random === undefined ? {} : { random: options.random }),
     stripe: options.stripe,
     mailer: options.mailer,
+    metrics,
+    metricsToken: options.metricsToken,
   })
   const key = created.key
   return {
