@@ -271,7 +271,11 @@ console.log(
 )
 // Flat: what the run leaves behind is within noise of the warmed-up start (garbage collection moves RSS by ~10 MB).
 const rssToleranceMegabytes = Math.max(10, rssStartMegabytes * 0.1)
-console.log(`${verdict(rssEndMegabytes - rssStartMegabytes <= rssToleranceMegabytes)} RSS flat: end − start ≤ ${rssToleranceMegabytes.toFixed(1)} MB`)
+/** Below this a run has too few samples after its warm-up to tell growth from a collection not yet run. */
+const rssJudgedFromSeconds = 30
+const rssFlat = rssEndMegabytes - rssStartMegabytes <= rssToleranceMegabytes
+if (runSeconds >= rssJudgedFromSeconds) console.log(`${verdict(rssFlat)} RSS flat: end − start ≤ ${rssToleranceMegabytes.toFixed(1)} MB`)
+else console.log(`(not judged) RSS flat: end − start ≤ ${rssToleranceMegabytes.toFixed(1)} MB: ${rssFlat}, but a ${runSeconds} s run is too short to tell`)
 console.log(`RSS samples: ${rssSamples.map((sample) => `${sample.seconds.toFixed(0)}s ${sample.megabytes.toFixed(0)}`).join(', ')}`)
 const log = readFileSync(gateway.logPath, 'utf8') + readFileSync(gateway.errorPath, 'utf8')
 const logCounts = new Map<string, number>()
