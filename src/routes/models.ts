@@ -39,8 +39,16 @@ export function modelRoutes(dependencies: Pick<RouteDependencies, 'catalog' | 'c
 }
 
 function wantsAnthropicShape(headers: Record<string, string | undefined>): boolean {
-  if (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined) return true
-  const userAgent = headers['user-agent'] ?? ''
+  return identifiesAsAnthropicClient((name) => headers[name])
+}
+
+/**
+ * Whether a caller of the shared routes (`/v1/models`) is an Anthropic client: it sends `anthropic-version` or
+ * `x-api-key`, or it is Claude Code. Such callers get the catalog in Anthropic's shape, and errors in its envelope.
+ */
+export function identifiesAsAnthropicClient(header: (name: string) => string | null | undefined): boolean {
+  if ((header('anthropic-version') ?? undefined) !== undefined || (header('x-api-key') ?? undefined) !== undefined) return true
+  const userAgent = header('user-agent') ?? ''
   return userAgent.startsWith('claude-cli') || userAgent.includes('claude-code')
 }
 

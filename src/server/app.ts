@@ -19,7 +19,7 @@ import { healthRoutes } from '../routes/health.ts'
 import { metricsRoutes } from '../routes/metrics.ts'
 import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts'
 import { messagesRoutes } from '../routes/messages.ts'
-import { modelRoutes } from '../routes/models.ts'
+import { identifiesAsAnthropicClient, modelRoutes } from '../routes/models.ts'
 import { responsesRoutes } from '../routes/responses.ts'
 import { createConnectProbe } from '../providers/connect-probe.ts'
 import { createKeyPools } from '../providers/key-pool.ts'
@@ -166,7 +166,7 @@ function buildApp(
         startedMs: dependencies.now(),
         method: request.method,
         path,
-        dialect: dialectForPath(path),
+        dialect: dialectForRequest(path, request.headers),
         apiKey: undefined,
         bodyText: undefined,
         model: undefined,
@@ -259,6 +259,15 @@ function observedLedger(ledger: Ledger, metrics: GatewayMetrics): Ledger {
 /** The self-serve pages' paths, whose bodies are forms and whose errors are pages. */
 function isWebPath(path: string): boolean {
   return path === '/app' || path.startsWith('/app/')
+}
+
+/**
+ * The dialect a request's errors are written in: its path's, except on the catalog, which both dialects' clients
+ * call; there an Anthropic client (as `/v1/models` tells them apart) gets Anthropic's envelope.
+ */
+export function dialectForRequest(path: string, headers: Headers): Dialect {
+  if (path.startsWith('/v1/models') && identifiesAsAnthropicClient((name) => headers.get(name))) return dialects.anthropic
+  return dialectForPath(path)
 }
 
 /** Errors speak the dialect of the path: Anthropic on `/v1/messages*`, Responses on `/v1/responses*`, else Chat. */

@@ -191,6 +191,8 @@ describe('models, balance, health', () => {
     await expectConforms(await call('/v1/models?limit=2&after_id=anvat-echo', { headers: asAnthropic() }), 'GET /v1/models', 200)
     await expectConforms(await call('/v1/models?limit=0', { headers: asAnthropic() }), 'GET /v1/models', 400)
     await expectConforms(await call('/v1/models', { headers: { authorization: 'Bearer anv_wrong' } }), 'GET /v1/models', 401)
+    await expectConforms(await call('/v1/models', { headers: { 'x-api-key': 'anv_wrong', 'anthropic-version': '2023-06-01' } }), 'GET /v1/models', 401)
+    await expectConforms(await call('/v1/models/nope', { headers: asOpenAI() }), 'GET /v1/models/{id}', 404)
     await expectConforms(await call('/v1/models/gpt-5-mini', { headers: asOpenAI() }), 'GET /v1/models/{id}', 200)
     await expectConforms(await call('/v1/models/claude-sonnet-4-6', { headers: asAnthropic() }), 'GET /v1/models/{id}', 200)
     await expectConforms(await call('/v1/models/nope', { headers: asAnthropic() }), 'GET /v1/models/{id}', 404)

@@ -42,7 +42,21 @@ describe('GET /v1/models', () => {
   test('a bad limit is a 400 in the caller dialect', async () => {
     const response = await routeGateway.gateway.handle('/v1/models?limit=0', { headers: asAnthropic() })
     expect(response.status).toBe(400)
-    expect((await json(response)).error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('limit') })
+    const body = await json(response)
+    // An Anthropic client gets Anthropic's envelope, with its request-id header.
+    expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('limit') } })
+    expect(response.headers.get('request-id')).toBe(body.request_id)
+  })
+
+  test('a bad key is a 401 in the caller dialect: Anthropic’s envelope for Anthropic clients, OpenAI’s for the rest', async () => {
+    const anthropic = await routeGateway.gateway.handle('/v1/models', { headers: { 'x-api-key': 'anv_wrong', 'anthropic-version': '2023-06-01' } })
+    expect(anthropic.status).toBe(401)
+    expect(await json(anthropic)).toMatchObject({ type: 'error', error: { type: 'authentication_error' }, request_id: expect.stringMatching(/^req_/) })
+    const claudeCode = await routeGateway.gateway.handle('/v1/models', { headers: { authorization: 'Bearer anv_wrong', 'user-agent': 'claude-cli/2.1.0 (external, cli)' } })
+    expect((await json(claudeCode)).type).toBe('error')
+    const openai = await routeGateway.gateway.handle('/v1/models', { headers: { authorization: 'Bearer anv_wrong' } })
+    expect(openai.status).toBe(401)
+    expect(await json(openai)).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_api_key', param: null } })
   })
 })
 
@@ -61,6 +75,9 @@ describe('GET /v1/models/{id}', () => {
     const openai = await routeGateway.gateway.handle('/v1/models/nope', { headers: asOpenAI() })
     expect(openai.status).toBe(404)
     expect((await json(openai)).error.code).toBe('model_not_found')
+    const anthropic = await routeGateway.gateway.handle('/v1/models/nope', { headers: asAnthropic() })
+    expect(anthropic.status).toBe(404)
+    expect(await json(anthropic)).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: "The model 'nope' does not exist." } })
   })
 })
 
