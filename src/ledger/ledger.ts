@@ -27,6 +27,8 @@ export type UsageRecordInput = {
   durationMs: number
   /** The rates `costMicros` was computed at (the model's, discount taken off), kept for the audit. */
   pricing?: ExactPricing
+  /** The upstream's own id for its answer, when it sent one. */
+  upstreamRequestId?: string | null
 }
 
 export type LedgerTimings = {
@@ -238,8 +240,8 @@ function usageRecordStatement(record: UsageRecordInput, settleId: string | null,
   return {
     sql: `INSERT INTO usage_records (request_id, key_id, account_id, model, requested_model, attempts, provider, dialect_in, dialect_out,
             input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, cost_micros,
-            unbilled_micros, status, outcome, estimated, partial, duration_ms, created_at_ms, price_id)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
+            unbilled_micros, status, outcome, estimated, partial, duration_ms, created_at_ms, price_id, upstream_request_id)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${unbilled}, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(request_id) DO NOTHING`,
     args: [
       record.requestId,
       record.keyId,
@@ -265,6 +267,7 @@ function usageRecordStatement(record: UsageRecordInput, settleId: string | null,
       record.durationMs,
       nowMs,
       priceId,
+      record.upstreamRequestId ?? null,
     ],
   }
 }

@@ -6,6 +6,7 @@ import usageAttempts from '../../drizzle/0004_usage_attempts.sql' with { type: '
 import spendMarks from '../../drizzle/0005_spend_marks.sql' with { type: 'text' }
 import selfServeAccounts from '../../drizzle/0006_self_serve_accounts.sql' with { type: 'text' }
 import prices from '../../drizzle/0007_prices.sql' with { type: 'text' }
+import upstreamRequestId from '../../drizzle/0008_upstream_request_id.sql' with { type: 'text' }
 import type { SqlClient, SqlStatement } from './sql-client.ts'
 
 /**
@@ -21,6 +22,7 @@ export const migrations: ReadonlyArray<{ tag: string; sql: string }> = [
   { tag: '0005_spend_marks', sql: spendMarks },
   { tag: '0006_self_serve_accounts', sql: selfServeAccounts },
   { tag: '0007_prices', sql: prices },
+  { tag: '0008_upstream_request_id', sql: upstreamRequestId },
 ]
 
 const breakpoint = '--> statement-breakpoint'

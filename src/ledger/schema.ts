@@ -145,6 +145,8 @@ export const usageRecords = sqliteTable(
     createdAtMs: integer('created_at_ms').notNull(),
     /** The rates the request was priced at (`prices.id`), for the audit; null on rows written before prices were kept. */
     priceId: text('price_id'),
+    /** The upstream's own id for the answer (`request-id` / `x-request-id`), for its provider's support; null if none. */
+    upstreamRequestId: text('upstream_request_id'),
   },
   (table) => [index('usage_records_key_id').on(table.keyId, table.createdAtMs), index('usage_records_account_id').on(table.accountId, table.createdAtMs)],
 )

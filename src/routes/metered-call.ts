@@ -52,6 +52,8 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
   const targets = candidates.map((candidate) => dispatchTarget(call, candidate, hold))
 
   const progress = { attempts: 0 }
+  // The answering upstream's own id for its answer, kept for its provider's support (WIRE.md §1).
+  let upstreamRequestId: string | null = null
   const record = (served: Candidate, status: number, outcome: string, charge: Charge | undefined) =>
     usageRecord(
       {
@@ -68,6 +70,7 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
         outcome,
         durationMs: dependencies.now() - context.startedMs,
         pricing: served.pricing,
+        upstreamRequestId,
       },
       charge,
     )
@@ -91,6 +94,7 @@ export async function meteredRelay(call: MeteredCall): Promise<RelayResult & { s
     throw error
   }
   const served = candidates[dispatched.targetIndex] ?? requested
+  upstreamRequestId = dispatched.response.headers.get('request-id') ?? dispatched.response.headers.get('x-request-id')
   const { forceUsage } = targets[dispatched.targetIndex] ?? { forceUsage: false }
   const upstreamDialect = dialects[operationDialect[served.upstreamOperation]]
   const inputEstimate = served.estimate.tokens

@@ -28,7 +28,7 @@ const post = (gateway: ListeningTestGateway, path: string, headers: Record<strin
   fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
 
 describe('request ids', () => {
-  test('the caller, the log line and the OpenAI upstream all see the same id', async () => {
+  test('the caller, the log line and the OpenAI upstream all see the same id, and the upstream’s own id is kept', async () => {
     const gateway = await gatewayLogging('json')
     upstream.clear()
     upstream.enqueue(jsonReply(await readFixture('upstream/openai-chat/text.response.json')))
@@ -38,6 +38,11 @@ describe('request ids', () => {
     const id = chat.headers.get('x-request-id')!
     expect(id).toMatch(/^req_[0-9A-Za-z]{24}$/)
     expect(upstream.received.at(-1)!.headers.get('x-client-request-id')).toBe(id)
+    // The upstream's own id for its answer is kept with the usage, for its provider's support.
+    await gateway.ledger.flush()
+    const [record] = await gateway.connection.client.query<{ upstream_request_id: string | null }>({ sql: 'SELECT upstream_request_id FROM usage_records WHERE request_id = ?', args: [id] })
+    expect(record!.upstream_request_id).toMatch(/^req_fake\d{12}0{20}$/)
+    expect(record!.upstream_request_id).not.toBe(id)
     const line = gateway.logs.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.msg === 'request' && entry.request_id === id)
     expect(line).toMatchObject({ level: 'info', method: 'POST', path: '/v1/chat/completions', status: 200, model: 'gpt-5-mini', key: gateway.keyId })
 
