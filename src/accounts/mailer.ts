@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { MailConfig } from '../config/schema.ts'
 
 /*
@@ -11,11 +11,13 @@ export type MailMessage = { to: string; subject: string; text: string }
 
 export type Mailer = { send: (message: MailMessage) => Promise<void> }
 
+/** nodemailer loads with the first mail, so a gateway that sends none (most) never pays for it at start. */
 export function createSmtpMailer(mail: MailConfig): Mailer {
-  const transport = createTransport(mail.smtpUrl)
+  let transport: Promise<Transporter> | undefined
   return {
     send: async (message) => {
-      await transport.sendMail({ from: mail.from, ...message })
+      transport ??= import('nodemailer').then(({ createTransport }) => createTransport(mail.smtpUrl))
+      await (await transport).sendMail({ from: mail.from, ...message })
     },
   }
 }

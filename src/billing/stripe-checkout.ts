@@ -1,4 +1,4 @@
-import Stripe from 'stripe'
+import type Stripe from 'stripe'
 import { packMicros, type PackPayment } from '../accounts/packs.ts'
 import type { PackConfig } from '../config/schema.ts'
 
@@ -29,16 +29,18 @@ export type StripeBilling = {
   paymentOf: (event: Stripe.Event) => PackPayment | undefined
 }
 
-export function createStripeBilling(settings: StripeSettings): StripeBilling {
+/** Loads the `stripe` package only here, so a gateway without card payments never pays for it at start. */
+export async function createStripeBilling(settings: StripeSettings): Promise<StripeBilling> {
+  const { default: StripeClient } = await import('stripe')
   const api = settings.apiUrl === undefined ? undefined : new URL(settings.apiUrl)
-  const stripe = new Stripe(settings.secretKey, {
-    httpClient: Stripe.createFetchHttpClient(settings.fetch ?? fetch),
+  const stripe = new StripeClient(settings.secretKey, {
+    httpClient: StripeClient.createFetchHttpClient(settings.fetch ?? fetch),
     maxNetworkRetries: 2,
     timeout: 20_000,
     telemetry: false,
     ...(api === undefined ? {} : { host: api.hostname, port: Number(api.port || (api.protocol === 'https:' ? 443 : 80)), protocol: api.protocol === 'https:' ? 'https' : 'http' }),
   })
-  const cryptoProvider = Stripe.createSubtleCryptoProvider()
+  const cryptoProvider = StripeClient.createSubtleCryptoProvider()
   return {
     start: async ({ accountId, email, pack, successUrl, cancelUrl }) => {
       const { paidMicros, creditMicros } = packMicros(pack)

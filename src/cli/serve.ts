@@ -107,7 +107,7 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
     return exitCodes.config
   }
 
-  const stripe = stripeSettings(io.env)
+  const stripe = await stripeSettings(io.env)
   if (typeof stripe === 'string') {
     io.stderr(`anvat: ${stripe}\n`)
     return exitCodes.config
@@ -177,7 +177,7 @@ function watchStopSignals(): { first: Promise<string>; second: Promise<string>; 
  * Card payments for packs, from STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (both or neither), and STRIPE_API_URL
  * to point them at a local stripe-mock; a message when only one of the two secrets is set.
  */
-function stripeSettings(env: CommandIo['env']): StripeBilling | undefined | string {
+async function stripeSettings(env: CommandIo['env']): Promise<StripeBilling | undefined | string> {
   const secretKey = env.STRIPE_SECRET_KEY || undefined
   const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined
   if (secretKey === undefined && webhookSecret === undefined) return undefined

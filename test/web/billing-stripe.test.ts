@@ -41,7 +41,7 @@ beforeAll(async () => {
   })
   gateway = await createTestGateway(undefined, {
     configure: (file) => Object.assign(file as Record<string, unknown>, { packs }),
-    stripe: createStripeBilling({ secretKey, webhookSecret, apiUrl: `http://127.0.0.1:${stripeApi.port}` }),
+    stripe: await createStripeBilling({ secretKey, webhookSecret, apiUrl: `http://127.0.0.1:${stripeApi.port}` }),
   })
 })
 afterAll(async () => {
