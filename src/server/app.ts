@@ -77,8 +77,11 @@ export type Gateway = {
   contexts: RequestContexts
   keyCache: BoundedCache<ApiKeyRecord | null>
   limiters: LimiterStore
-  /** The address each request came from, set by the server before the app handles it (for per-address limits). */
-  peerAddresses: WeakMap<Request, string>
+  /**
+   * Where a request came from, for per-address limits: asked only by the pages that limit attempts, never on the
+   * proxy path. The serving loop points it at its server; a test without one points it at its own table.
+   */
+  peerAddress: { lookup: (request: Request) => string | undefined }
   metrics: GatewayMetrics
 }
 
@@ -134,13 +137,13 @@ export function createApp(dependencies: AppDependencies): Gateway {
     probeDatabase: () => dependencies.ledgerConnection.client.query({ sql: 'SELECT 1', args: [] }),
   }
   const authenticate = createAuthenticator(dependencies.lookupKey, keyCache)
-  const peerAddresses = new WeakMap<Request, string>()
+  const peerAddress: Gateway['peerAddress'] = { lookup: () => undefined }
   return {
-    app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete, peerAddresses, metrics),
+    app: buildApp(dependencies, routeDependencies, authenticate, keyCache.delete, peerAddress, metrics),
     contexts,
     keyCache,
     limiters: routeDependencies.limiters,
-    peerAddresses,
+    peerAddress,
     metrics,
   }
 }
@@ -150,7 +153,7 @@ function buildApp(
   routeDependencies: RouteDependencies,
   authenticate: (headers: Headers) => Promise<ApiKeyRecord>,
   forgetKey: (keyHash: string) => void,
-  peerAddresses: WeakMap<Request, string>,
+  peerAddress: Gateway['peerAddress'],
   metrics: GatewayMetrics,
 ) {
   const { contexts, logger } = routeDependencies
@@ -233,7 +236,7 @@ function buildApp(
         now: dependencies.now,
         logger,
         forgetKey,
-        peerAddress: (request) => peerAddresses.get(request),
+        peerAddress: (request) => peerAddress.lookup(request),
         attempts: createLimiterStore({ now: dependencies.now, entriesMax: limits.limiterEntriesMax }),
         stripe: dependencies.stripe,
         mailer: dependencies.mailer ?? (dependencies.config.mail === undefined ? undefined : createSmtpMailer(dependencies.config.mail)),

@@ -48,17 +48,15 @@ export function createInFlight(): InFlight {
  * dialect. Each request is logged once, when its response (or its stream) ends.
  */
 export function listen(gateway: Gateway, options: ListenOptions, logger: Logger, now: () => number) {
-  return Bun.serve({
+  const server = Bun.serve({
     hostname: options.hostname,
     port: options.port,
     idleTimeout: 0,
     reusePort: false,
     development: false,
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: async (request, server) => {
+    fetch: async (request) => {
       const end = options.inFlight?.begin() ?? (() => undefined)
-      const peer = server.requestIP(request)
-      if (peer !== null) gateway.peerAddresses.set(request, peer.address)
       let response: Response
       try {
         response = await gateway.app.handle(request)
@@ -107,4 +105,7 @@ export function listen(gateway: Gateway, options: ListenOptions, logger: Logger,
       return response
     },
   })
+  // Asked only when a page limits attempts per address, so the proxy path never pays for the lookup.
+  gateway.peerAddress.lookup = (request) => server.requestIP(request)?.address
+  return server
 }

@@ -18,7 +18,15 @@ export type WebClient = {
 
 export type WebPage = { status: number; headers: Headers; text: string; location: string | null }
 
+/** Each gateway's table of which client sent which request, standing in for the server's peer address. */
+const addressTables = new WeakMap<Gateway, WeakMap<Request, string>>()
+
 export function createWebClient(gateway: Gateway, options: { origin?: string; address?: string } = {}): WebClient {
+  const addressOf = addressTables.get(gateway) ?? new WeakMap<Request, string>()
+  if (!addressTables.has(gateway)) {
+    addressTables.set(gateway, addressOf)
+    gateway.peerAddress.lookup = (request) => addressOf.get(request)
+  }
   const origin = options.origin ?? 'http://anvat.test'
   const cookies = new Map<string, string>()
   let lastText = ''
@@ -46,7 +54,7 @@ export function createWebClient(gateway: Gateway, options: { origin?: string; ad
     return cookieHeader === '' ? headers : { cookie: cookieHeader, ...headers }
   }
   const send = async (request: Request): Promise<WebPage> => {
-    gateway.peerAddresses.set(request, client.address)
+    addressOf.set(request, client.address)
     const response = await gateway.app.handle(request)
     setCookies = response.headers.getSetCookie()
     for (const line of setCookies) {
