@@ -1,4 +1,4 @@
-import { usdToMicros } from '../config/load.ts'
+import { usdToMicros } from '../core/money.ts'
 import type { PackConfig } from '../config/schema.ts'
 import type { LedgerConnection } from '../ledger/database.ts'
 import { ledgerEntries, payments } from '../ledger/schema.ts'

@@ -1,6 +1,6 @@
 import { Value, type ValueError } from '@sinclair/typebox/value'
 import type { UpstreamTimeouts } from '../core/provider.ts'
-import { parseUsdToMicros } from '../core/money.ts'
+import { usdToMicros } from '../core/money.ts'
 import { environmentCatalog, mockModel, mockProvider } from './defaults.ts'
 import {
   ConfigFile,
@@ -80,11 +80,6 @@ export function loadConfig(text: string | undefined, env: Environment): ConfigRe
 /** The plan an account is on: its own (when the config still has it), else the default plan, else none. */
 export function planFor(config: Config, planId: string | null | undefined): PlanConfig | undefined {
   return (planId === null || planId === undefined ? undefined : config.plans.get(planId)) ?? config.defaultPlan
-}
-
-/** A config figure in USD as micro-USD, rounded to the micro-dollar. */
-export function usdToMicros(usd: number): number {
-  return parseUsdToMicros(usd.toFixed(6)) ?? 0
 }
 
 function resolveAccounts(file: ConfigFile): ResolvedAccountsConfig {

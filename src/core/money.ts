@@ -16,6 +16,11 @@ export function parseUsdToMicros(text: string): number | undefined {
   return Number.isSafeInteger(micros) ? micros : undefined
 }
 
+/** A config figure in USD (a JSON number) as micro-USD, rounded to the micro-dollar; 0 when out of range. */
+export function usdToMicros(usd: number): number {
+  return parseUsdToMicros(usd.toFixed(6)) ?? 0
+}
+
 /** Formats micro-USD as a decimal USD string with up to six places and no trailing zeros: `1.5`, `0.000123`. */
 export function formatMicrosAsUsd(micros: number): string {
   const sign = micros < 0 ? '-' : ''

@@ -1,6 +1,6 @@
 import type { PlanConfig } from '../config/schema.ts'
 import { fail } from '../core/error.ts'
-import { formatMicrosAsUsd, parseUsdToMicros } from '../core/money.ts'
+import { formatMicrosAsUsd, usdToMicros } from '../core/money.ts'
 import type { ApiKeyRecord } from '../ledger/keys.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import type { LimiterStore } from '../limits/limiter-store.ts'
@@ -15,7 +15,7 @@ export const unlimited = 'unlimited'
 export type EffectiveLimits = { rpm: number | null; concurrency: number | null; windowSpendMicros: number | null; windowMs: number }
 
 export function effectiveLimits(apiKey: ApiKeyRecord, plan: PlanConfig | undefined): EffectiveLimits {
-  const planSpend = plan?.windowSpendUsd === undefined ? null : (parseUsdToMicros(plan.windowSpendUsd.toFixed(6)) ?? null)
+  const planSpend = plan?.windowSpendUsd === undefined ? null : usdToMicros(plan.windowSpendUsd)
   return {
     rpm: apiKey.rpm ?? plan?.rpm ?? null,
     concurrency: apiKey.concurrency ?? plan?.concurrency ?? null,

@@ -1,6 +1,6 @@
 import { Elysia } from 'elysia'
 import { fail } from '../core/error.ts'
-import { adminTokenMatches, presentedKey } from '../server/auth.ts'
+import { secretMatches, presentedKey } from '../server/auth.ts'
 import type { GatewayMetrics } from '../server/metrics.ts'
 
 /**
@@ -11,7 +11,7 @@ export function metricsRoutes(metrics: GatewayMetrics, token: string | undefined
   return new Elysia({ name: 'metrics', normalize: false }).get(
     '/metrics',
     async ({ request }) => {
-      if (token !== undefined && !adminTokenMatches(presentedKey(request.headers), token)) fail('caller_unauthenticated', 'Invalid metrics token.')
+      if (token !== undefined && !secretMatches(presentedKey(request.headers), token)) fail('caller_unauthenticated', 'Invalid metrics token.')
       return new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } })
     },
     { detail: { operationId: 'getMetrics', tags: ['Operations'], summary: 'Prometheus metrics' } },

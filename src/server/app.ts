@@ -28,7 +28,7 @@ import { createResponseState } from '../routes/response-state.ts'
 import { createResponseStore } from '../ledger/response-store.ts'
 import { createThinkingVault } from '../translate/thinking-vault.ts'
 import { createTokenEstimator, type TokenEstimator } from '../translate/token-estimator.ts'
-import { adminTokenMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
+import { secretMatches, createAuthenticator, presentedKey, type KeyLookup } from './auth.ts'
 import { formBytesMax, parseFormBody, parseJsonBody, readBodyText, webhookBytesMax } from './body.ts'
 import { errorResponse, toGatewayError } from './error-handler.ts'
 import { webErrorPage } from '../web/error-page.ts'
@@ -178,7 +178,7 @@ function buildApp(
       // Authenticate before the body is read: an unauthenticated caller cannot make the gateway parse 32 MiB.
       if (path.startsWith('/admin')) {
         if (dependencies.adminToken === undefined) fail('caller_unknown_route', `Unknown request URL: ${request.method} ${path}.`)
-        if (!adminTokenMatches(presentedKey(request.headers), dependencies.adminToken)) fail('caller_unauthenticated', 'Invalid admin token.')
+        if (!secretMatches(presentedKey(request.headers), dependencies.adminToken)) fail('caller_unauthenticated', 'Invalid admin token.')
       } else if (path.startsWith('/v1/')) {
         // The balance may be asked without a key (the answer is then null); a key that is sent must be valid.
         if (path !== '/v1/balance' || presentedKey(request.headers) !== undefined) context.apiKey = await authenticate(request.headers)

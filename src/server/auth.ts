@@ -45,9 +45,12 @@ export function createAuthenticator(lookup: KeyLookup, cache: BoundedCache<ApiKe
   }
 }
 
-/** Compares a presented admin token with the configured one in constant time (both hashed first, to equal length). */
-export function adminTokenMatches(presented: string | undefined, expected: string): boolean {
-  if (presented === undefined) return false
+/**
+ * Compares a presented secret (the admin or metrics token, a form's CSRF token) with the expected one in constant
+ * time, both hashed first to equal length. Nothing matches an absent or empty secret.
+ */
+export function secretMatches(presented: string | undefined, expected: string | undefined): boolean {
+  if (presented === undefined || expected === undefined || presented === '' || expected === '') return false
   const left = new Bun.CryptoHasher('sha256').update(presented).digest()
   const right = new Bun.CryptoHasher('sha256').update(expected).digest()
   return timingSafeEqual(left, right)

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { ResolvedAccountsConfig } from '../config/schema.ts'
 
 /*
@@ -42,12 +41,4 @@ export function cookie(name: string, value: string, options: { maxAgeSeconds: nu
   const parts = [`${name}=${encodeURIComponent(value)}`, 'Path=/app', `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, 'HttpOnly', 'SameSite=Lax']
   if (options.secure) parts.push('Secure')
   return parts.join('; ')
-}
-
-/** Compares two tokens in constant time (hashed first, so their lengths may differ). */
-export function tokensMatch(presented: string | undefined, expected: string | undefined): boolean {
-  if (presented === undefined || expected === undefined || presented === '' || expected === '') return false
-  const left = new Bun.CryptoHasher('sha256').update(presented).digest()
-  const right = new Bun.CryptoHasher('sha256').update(expected).digest()
-  return timingSafeEqual(left, right)
 }

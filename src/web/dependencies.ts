@@ -6,7 +6,8 @@ import type { Ledger } from '../ledger/ledger.ts'
 import type { LimiterStore } from '../limits/limiter-store.ts'
 import type { Logger } from '../server/logger.ts'
 import { findSession, type Session } from '../accounts/sessions.ts'
-import { formCookieName, readCookies, sessionCookieName, tokensMatch } from './cookies.ts'
+import { secretMatches } from '../server/auth.ts'
+import { formCookieName, readCookies, sessionCookieName } from './cookies.ts'
 
 /** What the self-serve pages need, passed in by the composition root. */
 export type WebDependencies = {
@@ -28,7 +29,7 @@ export type WebDependencies = {
 }
 
 /** The gateway's address as people reach it: the configured public URL, else the one this request came to. */
-export function baseUrlOf(dependencies: WebDependencies, request: Request): string {
+export function baseUrlOf(dependencies: Pick<WebDependencies, 'config'>, request: Pick<Request, 'url'>): string {
   return dependencies.config.accounts.publicUrl ?? new URL(request.url).origin
 }
 
@@ -58,7 +59,7 @@ export async function sessionOf(dependencies: WebDependencies, request: Request)
 export function formIsGenuine(request: Request, form: FormFields, expectedToken: string | undefined): boolean {
   const origin = request.headers.get('origin')
   if (origin !== null && origin !== 'null' && origin !== new URL(request.url).origin && !forwardedOriginMatches(request, origin)) return false
-  return tokensMatch(form.csrf, expectedToken)
+  return secretMatches(form.csrf, expectedToken)
 }
 
 /** Behind a proxy the request URL is the proxy's upstream one; the browser's Origin then matches the forwarded host. */
