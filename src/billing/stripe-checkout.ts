@@ -93,3 +93,15 @@ export async function createStripeBilling(settings: StripeSettings): Promise<Str
     },
   }
 }
+
+/**
+ * Card payments for packs, from STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (both or neither), and STRIPE_API_URL
+ * to point them at a local stripe-mock; a message when only one of the two secrets is set.
+ */
+export async function stripeBillingFromEnvironment(env: Readonly<Record<string, string | undefined>>): Promise<StripeBilling | undefined | string> {
+  const secretKey = env.STRIPE_SECRET_KEY || undefined
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined
+  if (secretKey === undefined && webhookSecret === undefined) return undefined
+  if (secretKey === undefined || webhookSecret === undefined) return 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both for card payments, or neither'
+  return createStripeBilling({ secretKey, webhookSecret, apiUrl: env.STRIPE_API_URL || undefined })
+}

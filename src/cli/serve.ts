@@ -6,7 +6,7 @@ import { findKeyByHash } from '../ledger/keys.ts'
 import { createLedger, type Ledger } from '../ledger/ledger.ts'
 import type { Lifecycle } from '../routes/dependencies.ts'
 import { deleteExpiredEmailTokens, deleteExpiredSessions } from '../accounts/sessions.ts'
-import { createStripeBilling, type StripeBilling } from '../billing/stripe-checkout.ts'
+import { stripeBillingFromEnvironment, type StripeBilling } from '../billing/stripe-checkout.ts'
 import { createApp, type Gateway } from '../server/app.ts'
 import { createGatewayMetrics } from '../server/metrics.ts'
 import { createInFlight, listen, type InFlight } from '../server/listen.ts'
@@ -107,7 +107,7 @@ export async function serveCommand(argv: string[], io: CommandIo, now: () => num
     return exitCodes.config
   }
 
-  const stripe = await stripeSettings(io.env)
+  const stripe = await stripeBillingFromEnvironment(io.env)
   if (typeof stripe === 'string') {
     io.stderr(`anvat: ${stripe}\n`)
     return exitCodes.config
@@ -171,18 +171,6 @@ function watchStopSignals(): { first: Promise<string>; second: Promise<string>; 
       process.off('SIGINT', onSignal)
     },
   }
-}
-
-/**
- * Card payments for packs, from STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (both or neither), and STRIPE_API_URL
- * to point them at a local stripe-mock; a message when only one of the two secrets is set.
- */
-async function stripeSettings(env: CommandIo['env']): Promise<StripeBilling | undefined | string> {
-  const secretKey = env.STRIPE_SECRET_KEY || undefined
-  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined
-  if (secretKey === undefined && webhookSecret === undefined) return undefined
-  if (secretKey === undefined || webhookSecret === undefined) return 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together: set both for card payments, or neither'
-  return createStripeBilling({ secretKey, webhookSecret, apiUrl: env.STRIPE_API_URL || undefined })
 }
 
 type StartOptions = {

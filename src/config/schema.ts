@@ -1,14 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { UpstreamTimeouts } from '../core/provider.ts'
+import { AccountsConfig, MailConfig, PackConfig, type ResolvedAccountsConfig } from './accounts-schema.ts'
+import { closed, httpUrl, identifier } from './schema-parts.ts'
+
+export { AccountsConfig, defaultAccounts, MailConfig, PackConfig, type ResolvedAccountsConfig } from './accounts-schema.ts'
 
 /*
  * The configuration file's schema. Field names are part of the product's interface (README "Config reference").
  * Objects are closed, so a misspelt field fails at start instead of being silently ignored.
  */
 
-const closed = { additionalProperties: false } as const
-const identifier = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$' })
-const httpUrl = Type.String({ pattern: '^https?://[^\\s/?#]+[^\\s]*$' })
 const usdPerMillionTokens = Type.Number({ minimum: 0, maximum: 1_000_000 })
 
 /** A provider's shape is chosen by its `type`, checked once the type is known. */
@@ -149,48 +150,6 @@ export const PlanConfig = Type.Object(
 )
 export type PlanConfig = Static<typeof PlanConfig>
 
-/** A prepaid pack on /app/billing: what it costs and what it credits (credit may exceed the price). */
-export const PackConfig = Type.Object(
-  {
-    id: identifier,
-    /** Price in USD, charged through Stripe Checkout; Stripe's smallest USD charge is $0.50. */
-    priceUsd: Type.Number({ minimum: 0.5, maximum: 100_000 }),
-    /** Credit added to the account, USD. */
-    creditUsd: Type.Number({ minimum: 0, maximum: 1_000_000 }),
-  },
-  closed,
-)
-export type PackConfig = Static<typeof PackConfig>
-
-/** The self-serve pages (/app): signup, sign-in, keys and billing. */
-export const AccountsConfig = Type.Object(
-  {
-    /** Whether anyone may sign up at /app/signup (default true); existing users can always sign in. */
-    signup: Type.Optional(Type.Boolean()),
-    /** How long a sign-in lasts, hours (default 336 = 14 days). */
-    sessionHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 8784 })),
-    /** Sign-in and signup attempts one IP address may make per rolling minute (default 10). */
-    attemptsPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    /** The gateway's public URL, for links in mail and Stripe's return URLs (default: the URL the request came to). */
-    publicUrl: Type.Optional(httpUrl),
-    /** Trust the first address of `x-forwarded-for` as the caller's, for the attempt limit (only behind a proxy you run). */
-    trustForwardedFor: Type.Optional(Type.Boolean()),
-  },
-  closed,
-)
-export type AccountsConfig = Static<typeof AccountsConfig>
-
-/** Mail for address confirmation and password reset; without it both are off. */
-export const MailConfig = Type.Object(
-  {
-    /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`; `env:NAME` reads it from the environment. */
-    smtpUrl: Type.String({ minLength: 1, maxLength: 2048 }),
-    /** The sender, as `Anvat <no-reply@example.com>`. */
-    from: Type.String({ minLength: 3, maxLength: 320 }),
-  },
-  closed,
-)
-export type MailConfig = Static<typeof MailConfig>
 
 export const ConfigFile = Type.Object(
   {
@@ -322,14 +281,3 @@ export type Config = {
   /** Mail with its SMTP URL resolved, or none (address confirmation and password reset are off). */
   mail: MailConfig | undefined
 }
-
-export type ResolvedAccountsConfig = {
-  signup: boolean
-  signupCreditMicros: number
-  sessionMs: number
-  attemptsPerMinute: number
-  publicUrl: string | undefined
-  trustForwardedFor: boolean
-}
-
-export const defaultAccounts = { signup: true, signupCreditUsd: 2, sessionHours: 336, attemptsPerMinute: 10, trustForwardedFor: false } as const
